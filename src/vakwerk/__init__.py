@@ -1,0 +1,1 @@
+"""Vakwerk: develop the craftsmanship of municipal civil servants."""

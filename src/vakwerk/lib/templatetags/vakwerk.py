@@ -1,0 +1,15 @@
+from django import forms, template
+from django.utils.safestring import SafeString
+
+from vakwerk.lib.forms import mark_invalid, style_fields
+
+register = template.Library()
+
+
+@register.simple_tag
+def styled_form(form: forms.BaseForm) -> SafeString:
+    """Render any form (also allauth's) with the NL Design System field layout."""
+    style_fields(form)
+    if form.is_bound:
+        mark_invalid(form)
+    return form.render(template_name="forms/div.html")

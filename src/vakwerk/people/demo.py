@@ -1,0 +1,216 @@
+"""Deterministic demo organisations: Gemeente Voorbeeld (about 300 people) and Gemeente Anders.
+
+Running it again changes nothing: everything is keyed on fixed slugs, names and emails.
+"""
+
+import random
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from faker import Faker
+
+from vakwerk.accounts.models import User
+from vakwerk.accounts.services import totp_enrol
+from vakwerk.organisations.models import Membership, Organisation
+from vakwerk.people.models import Department, Employee, Team
+
+OPERATOR_EMAIL = "beheerder@vakwerk.demo"
+SHARED_EMAIL = "gedeeld@vakwerk.demo"
+
+
+@dataclass(frozen=True)
+class DemoOrganisation:
+    slug: str
+    name: str
+    departments: dict[str, dict[str, list[str]]]  # department -> team -> job titles
+    team_size: int
+    seed: int
+
+
+VOORBEELD = DemoOrganisation(
+    slug="voorbeeld",
+    name="Gemeente Voorbeeld",
+    seed=2026,
+    team_size=21,
+    departments={
+        "Publiekszaken": {
+            "Burgerzaken Balie": ["Baliemedewerker Burgerzaken", "Medewerker Burgerzaken"],
+            "Klantcontactcentrum": ["Medewerker KCC", "Klantadviseur"],
+            "Vergunningen": ["Vergunningverlener", "Juridisch medewerker"],
+            "Toezicht en Handhaving": ["Handhaver", "Boa", "Toezichthouder"],
+        },
+        "Ruimte": {
+            "Ruimtelijke Ordening": ["Beleidsadviseur ruimtelijke ordening", "Planoloog"],
+            "Wonen": ["Beleidsadviseur wonen", "Projectleider woningbouw"],
+            "Mobiliteit": ["Verkeerskundige", "Beleidsadviseur mobiliteit"],
+            "Openbare Ruimte": ["Wijkbeheerder", "Medewerker openbare ruimte"],
+        },
+        "Sociaal Domein": {
+            "Wijkteams": ["Wijkcoach", "Consulent Wmo"],
+            "Werk en Inkomen": ["Klantmanager", "Consulent werk en inkomen"],
+            "Jeugd en Onderwijs": ["Beleidsadviseur jeugd", "Leerplichtambtenaar"],
+        },
+        "Bedrijfsvoering": {
+            "HR en Organisatieontwikkeling": ["HR-adviseur", "Adviseur L&D"],
+            "Financien": ["Financieel adviseur", "Controller"],
+            "Informatievoorziening": ["Informatieadviseur", "Privacy officer"],
+        },
+    },
+)
+
+ANDERS = DemoOrganisation(
+    slug="anders",
+    name="Gemeente Anders",
+    seed=7,
+    team_size=14,
+    departments={
+        "Dienstverlening": {
+            "Publiekszaken": ["Baliemedewerker", "Medewerker KCC"],
+        },
+        "Beleid": {
+            "Beleid en Advies": ["Beleidsadviseur", "Jurist"],
+        },
+        "Bedrijfsvoering": {
+            "Bedrijfsvoering": ["HR-adviseur", "Financieel adviseur"],
+        },
+    },
+)
+
+
+@dataclass
+class SeedReport:
+    organisation: Organisation
+    created: int
+    logins: list[str]
+
+
+def fixed_logins(slug: str) -> dict[str, str]:
+    return {role: f"{role}@{slug}.demo" for role in ("hr", "manager", "medewerker")}
+
+
+@transaction.atomic
+def seed_organisation(spec: DemoOrganisation) -> SeedReport:
+    organisation, _ = Organisation.objects.get_or_create(
+        slug=spec.slug, defaults={"name": spec.name}
+    )
+    logins = fixed_logins(spec.slug)
+    if Employee.objects.filter(organisation=organisation).exists():
+        return SeedReport(organisation, 0, list(logins.values()))
+
+    fake = Faker("nl_NL")
+    fake.seed_instance(spec.seed)
+    rng = random.Random(spec.seed)
+    password = make_password(settings.DEMO_PASSWORD)
+    people: list[tuple[Employee, dict[str, bool]]] = []
+    team_leaders: dict[str, Employee] = {}
+    department_heads: list[Employee] = []
+    used_emails: set[str] = set(logins.values())
+
+    def person(email: str | None, job_title: str, team: Team | None) -> Employee:
+        first, last = fake.first_name(), fake.last_name()
+        if email is None:
+            local = f"{first}.{last}".lower().replace(" ", "").replace("'", "")
+            email = f"{local}@{spec.slug}.demo"
+            suffix = 2
+            while email in used_emails:
+                email = f"{local}{suffix}@{spec.slug}.demo"
+                suffix += 1
+        used_emails.add(email)
+        return Employee(
+            organisation=organisation,
+            first_name=first,
+            last_name=last,
+            email=email,
+            job_title=job_title,
+            team=team,
+        )
+
+    first_team = True
+    for department_name, teams in spec.departments.items():
+        department = Department.objects.create(organisation=organisation, name=department_name)
+        head = person(None, f"Afdelingshoofd {department_name}", None)
+        department_heads.append(head)
+        people.append((head, {"is_manager": True}))
+        for team_name, titles in teams.items():
+            team = Team.objects.create(
+                organisation=organisation, department=department, name=team_name
+            )
+            leader_email = logins["manager"] if first_team else None
+            leader = person(leader_email, f"Teamleider {team_name}", team)
+            leader.manager = head
+            team_leaders[team_name] = leader
+            people.append((leader, {"is_manager": True}))
+            for index in range(spec.team_size - 1 + rng.randint(-3, 3)):
+                email = logins["medewerker"] if first_team and index == 0 else None
+                member = person(email, rng.choice(titles), team)
+                member.manager = leader
+                roles = {}
+                is_hr_team = "HR" in team_name or team_name == "Bedrijfsvoering"
+                if is_hr_team and index == 0:
+                    member.email = logins["hr"]
+                    used_emails.add(member.email)
+                    member.job_title = titles[0]
+                    roles = {"is_hr": True}
+                people.append((member, roles))
+            first_team = False
+
+    users = User.objects.bulk_create(
+        User(email=e.email, first_name=e.first_name, last_name=e.last_name, password=password)
+        for e, _ in people
+    )
+    for (employee, _roles), user in zip(people, users, strict=True):
+        employee.user = user
+    # Managers must exist before the people who point at them.
+    Employee.objects.bulk_create(department_heads)
+    Employee.objects.bulk_create(team_leaders.values())
+    leaders = {id(e) for e in department_heads} | {id(e) for e in team_leaders.values()}
+    Employee.objects.bulk_create(e for e, _ in people if id(e) not in leaders)
+    Membership.objects.bulk_create(
+        Membership(user=employee.user, organisation=organisation, **roles)
+        for employee, roles in people
+    )
+    for team_name, leader in team_leaders.items():
+        Team.objects.filter(organisation=organisation, name=team_name).update(leader=leader)
+    hr_user = User.objects.get(email=logins["hr"])
+    totp_enrol(user=hr_user, secret=settings.DEMO_TOTP_SECRET)
+    return SeedReport(organisation, len(people), list(logins.values()))
+
+
+@transaction.atomic
+def seed_installation_users() -> list[str]:
+    """The operator (with TOTP) and one shared-service employee who works for both."""
+    password = make_password(settings.DEMO_PASSWORD)
+    operator, _ = User.objects.get_or_create(
+        email=OPERATOR_EMAIL,
+        defaults={
+            "first_name": "Bea",
+            "last_name": "Heerder",
+            "is_operator": True,
+            "password": password,
+        },
+    )
+    totp_enrol(user=operator, secret=settings.DEMO_TOTP_SECRET)
+    shared, _ = User.objects.get_or_create(
+        email=SHARED_EMAIL,
+        defaults={"first_name": "Gerda", "last_name": "Deeltijd", "password": password},
+    )
+    for organisation in Organisation.objects.filter(slug__in=[VOORBEELD.slug, ANDERS.slug]):
+        Membership.objects.get_or_create(user=shared, organisation=organisation)
+        Employee.objects.get_or_create(
+            organisation=organisation,
+            email=SHARED_EMAIL,
+            defaults={
+                "user": shared,
+                "first_name": "Gerda",
+                "last_name": "Deeltijd",
+                "job_title": "Adviseur shared service centrum",
+            },
+        )
+    return [OPERATOR_EMAIL, SHARED_EMAIL]
+
+
+def seed_demo() -> tuple[list[SeedReport], list[str]]:
+    reports = [seed_organisation(VOORBEELD), seed_organisation(ANDERS)]
+    return reports, seed_installation_users()

@@ -1,0 +1,45 @@
+"""Reading people, always within one organisation."""
+
+from django.db.models import Q, QuerySet
+
+from vakwerk.accounts.models import User
+from vakwerk.organisations.models import Organisation
+from vakwerk.people.models import Employee, Team
+
+
+def employees(
+    organisation: Organisation, *, search: str = "", team_id: int | None = None
+) -> QuerySet[Employee]:
+    found = Employee.objects.filter(organisation=organisation, is_active=True).select_related(
+        "team", "manager"
+    )
+    if search:
+        found = found.filter(
+            Q(first_name__icontains=search)
+            | Q(last_name__icontains=search)
+            | Q(email__icontains=search)
+            | Q(job_title__icontains=search)
+        )
+    if team_id:
+        found = found.filter(team_id=team_id)
+    return found.order_by("last_name", "first_name")
+
+
+def teams(organisation: Organisation) -> QuerySet[Team]:
+    return Team.objects.filter(organisation=organisation).select_related("department")
+
+
+def employee_of(organisation: Organisation, user: "User") -> Employee | None:
+    return (
+        Employee.objects.filter(organisation=organisation, user=user)
+        .select_related("team", "manager", "team__department")
+        .first()
+    )
+
+
+def direct_reports(organisation: Organisation, manager: Employee) -> QuerySet[Employee]:
+    return (
+        Employee.objects.filter(organisation=organisation, manager=manager, is_active=True)
+        .select_related("team")
+        .order_by("last_name", "first_name")
+    )

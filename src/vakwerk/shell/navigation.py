@@ -1,0 +1,59 @@
+"""The main navigation: which pages each role sees."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from vakwerk.organisations.models import Role
+
+OPERATOR = "operator"
+ANY_MEMBER = "member"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    audience: tuple[str, ...]
+
+
+NAVIGATION = (
+    NavItem(_("Overview"), "shell:home", (ANY_MEMBER, OPERATOR)),
+    NavItem(_("My details"), "people:profile", (ANY_MEMBER,)),
+    NavItem(_("My team"), "people:my_team", (Role.MANAGER,)),
+    NavItem(_("Employees"), "people:employees", (Role.HR,)),
+    NavItem(_("Organisation settings"), "organisations:settings", (Role.HR, Role.ADMIN)),
+    NavItem(_("House style"), "organisations:theme", (Role.HR, Role.ADMIN)),
+    NavItem(_("Login with SSO"), "accounts:oidc_settings", (Role.HR, Role.ADMIN)),
+    NavItem(_("Audit log"), "audit:events", (Role.HR, Role.ADMIN)),
+    NavItem(_("Organisations"), "organisations:operator_list", (OPERATOR,)),
+    NavItem(_("Security"), "mfa_index", (ANY_MEMBER, OPERATOR)),
+)
+
+
+def audiences(request: HttpRequest) -> set[str]:
+    membership = getattr(request, "membership", None)
+    found: set[str] = set()
+    if membership is not None:
+        found.add(ANY_MEMBER)
+        found.update(membership.roles)
+    if getattr(request.user, "is_operator", False):
+        found.add(OPERATOR)
+    return found
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    if not request.user.is_authenticated:
+        return {"navigation": []}
+    mine = audiences(request)
+    items = []
+    for item in NAVIGATION:
+        if mine.intersection(item.audience):
+            url = reverse(item.url_name)
+            current = request.path == url or (url != "/" and request.path.startswith(url))
+            items.append({"label": item.label, "url": url, "current": current})
+    return {"navigation": items}

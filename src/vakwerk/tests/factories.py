@@ -1,0 +1,79 @@
+"""factory_boy factories for the foundation models, with traits for roles."""
+
+from typing import Any
+
+import factory
+from factory.django import DjangoModelFactory
+
+from vakwerk.accounts.models import User
+from vakwerk.organisations.models import Membership, Organisation, Role
+from vakwerk.people.models import Department, Employee, Team
+
+
+class OrganisationFactory(DjangoModelFactory[Organisation]):
+    class Meta:
+        model = Organisation
+
+    slug = factory.Sequence(lambda n: f"gemeente-{n}")
+    name = factory.Sequence(lambda n: f"Gemeente Test {n}")
+
+
+class UserFactory(DjangoModelFactory[User]):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"persoon{n}@example.nl")
+    first_name = factory.Faker("first_name", locale="nl_NL")
+    last_name = factory.Faker("last_name", locale="nl_NL")
+    password = factory.django.Password("correct-horse-battery")
+
+    class Params:
+        operator = factory.Trait(is_operator=True)
+
+
+class MembershipFactory(DjangoModelFactory[Membership]):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+
+    @classmethod
+    def _create(cls, model_class: type[Membership], *args: Any, **kwargs: Any) -> Membership:
+        roles = kwargs.pop("roles", [Role.EMPLOYEE])
+        membership = model_class(*args, **kwargs)
+        membership.set_roles(roles)
+        membership.save()
+        return membership
+
+
+class DepartmentFactory(DjangoModelFactory[Department]):
+    class Meta:
+        model = Department
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Afdeling {n}")
+
+
+class TeamFactory(DjangoModelFactory[Team]):
+    class Meta:
+        model = Team
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    department = factory.SubFactory(
+        DepartmentFactory, organisation=factory.SelfAttribute("..organisation")
+    )
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class EmployeeFactory(DjangoModelFactory[Employee]):
+    class Meta:
+        model = Employee
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    first_name = factory.Faker("first_name", locale="nl_NL")
+    last_name = factory.Faker("last_name", locale="nl_NL")
+    email = factory.Sequence(lambda n: f"medewerker{n}@example.nl")
+    job_title = "Beleidsadviseur"
+    team = factory.SubFactory(TeamFactory, organisation=factory.SelfAttribute("..organisation"))

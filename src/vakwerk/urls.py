@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+urlpatterns = [
+    path("", include("vakwerk.shell.urls")),
+    path("account/", include("allauth.urls")),
+    path("account/sso/", include("vakwerk.accounts.urls")),
+    path("organisatie/", include("vakwerk.organisations.urls")),
+    path("mensen/", include("vakwerk.people.urls")),
+    path("audit/", include("vakwerk.audit.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("django-admin/", admin.site.urls),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
