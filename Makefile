@@ -57,11 +57,11 @@ test: $(STAMP) $(OIDC_STAMP) lint typecheck
 	$(VENV)/bin/pytest
 
 bench: setup
-	@set -e; for f in bench/*.py; do echo "== $$f"; $(PY) "$$f"; done
+	@set -e; shopt -s nullglob; files=(bench/*.py); [ $${#files[@]} -gt 0 ] || echo "No benchmarks yet."; for f in "$${files[@]}"; do echo "== $$f"; $(PY) "$$f"; done
 
 # Regenerate the messages catalogues after changing user-facing text.
 messages: $(STAMP)
-	cd src/vakwerk && ../../$(MANAGE) makemessages -l nl -l en --no-location --ignore='*/tests/*'
+	cd src/vakwerk && ../../$(PY) ../../manage.py makemessages -l nl -l en --no-location --ignore='*/tests/*' --ignore='static/*'
 
 lock:
 	$(PY) -m pip install --quiet uv
