@@ -186,6 +186,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+STATICFILES_DIRS = [SRC_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.get_str("VAKWERK_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 STORAGES = {
