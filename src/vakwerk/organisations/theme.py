@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -86,12 +87,13 @@ def validate_theme(theme: dict[str, str]) -> dict[str, str]:
         if ratio < AA_NORMAL_TEXT:
             errors.setdefault(text_key, []).append(
                 _(
-                    "Contrast with %(background)s is %(ratio).1f:1; WCAG AA needs at least "
-                    "4.5:1. Choose a darker or lighter colour."
+                    "Contrast with %(background)s is %(ratio)s:1; WCAG AA needs at least "
+                    "%(needed)s:1. Choose a darker or lighter colour."
                 )
                 % {
                     "background": known[background].label if background in known else background,
-                    "ratio": ratio,
+                    "ratio": number_format(round(ratio, 1), 1),
+                    "needed": number_format(AA_NORMAL_TEXT, 1),
                 }
             )
     if errors:

@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from vakwerk.organisations.theme import contrast_ratio, theme_css, validate_theme
 
@@ -11,11 +12,12 @@ def test_contrast_ratio_matches_wcag_reference_values():
     assert contrast_ratio("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)
 
 
-def test_low_contrast_primary_is_refused_with_the_field_named():
-    with pytest.raises(ValidationError) as error:
+@pytest.mark.parametrize(("language", "ratio"), [("en", "1.1:1"), ("nl", "1,1:1")])
+def test_low_contrast_primary_is_refused_with_the_field_named(language, ratio):
+    with translation.override(language), pytest.raises(ValidationError) as error:
         validate_theme({"primary": "#ffff00", "primary_text": "#ffffff"})
     assert "primary_text" in error.value.message_dict
-    assert "4.5:1" in error.value.message_dict["primary_text"][0]
+    assert ratio in error.value.message_dict["primary_text"][0]
 
 
 def test_colour_that_is_not_hex_is_refused():
