@@ -4,7 +4,7 @@ DEV_KEY = "dev-only-insecure-key-vakwerk-do-not-use-in-production"
 
 
 def error_ids() -> set[str]:
-    return {message.id for message in run_checks(include_deployment_checks=False)}
+    return {str(message.id) for message in run_checks(include_deployment_checks=False)}
 
 
 def test_production_refuses_the_development_key_and_open_hosts(settings):
