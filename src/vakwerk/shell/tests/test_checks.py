@@ -1,4 +1,7 @@
+import pytest
 from django.core.checks import run_checks
+
+pytestmark = pytest.mark.django_db
 
 DEV_KEY = "dev-only-insecure-key-vakwerk-do-not-use-in-production"
 
