@@ -22,12 +22,12 @@ from vakwerk.accounts.tests.oidc_provider import (
 )
 from vakwerk.audit.models import AuditEvent, Result
 from vakwerk.audit.services import Actor
-from vakwerk.lib.tests.browser import LOGIN_PATH, is_logged_in
 from vakwerk.organisations.models import Membership, Organisation
 from vakwerk.people.models import Employee
+from vakwerk.tests.browser import LOGIN_PATH, is_logged_in
 from vakwerk.tests.factories import OrganisationFactory
 
-pytest_plugins = ["vakwerk.lib.tests.browser"]
+pytest_plugins = ["vakwerk.tests.browser"]
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SLUG = "testgemeente"

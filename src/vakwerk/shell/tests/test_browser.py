@@ -11,7 +11,8 @@ from playwright.sync_api import Page, expect
 
 from vakwerk.accounts.services import oidc_login_save
 from vakwerk.audit.services import Actor
-from vakwerk.lib.tests.browser import (
+from vakwerk.people.demo import OPERATOR_EMAIL, SHARED_EMAIL, seed_demo
+from vakwerk.tests.browser import (
     LOGIN_PATH,
     MFA_PATH,
     axe_violations,
@@ -22,9 +23,8 @@ from vakwerk.lib.tests.browser import (
     submit_password,
     submit_totp,
 )
-from vakwerk.people.demo import OPERATOR_EMAIL, SHARED_EMAIL, seed_demo
 
-pytest_plugins = ["vakwerk.lib.tests.browser"]
+pytest_plugins = ["vakwerk.tests.browser"]
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NAV_LINKS = "nav.vakwerk-nav a"

@@ -1,6 +1,6 @@
 """Browser test support: Debian's Chromium through Playwright, logging in, axe checks.
 
-Register the fixtures in a test module with ``pytest_plugins = ["vakwerk.lib.tests.browser"]``.
+Register the fixtures in a test module with ``pytest_plugins = ["vakwerk.tests.browser"]``.
 No browser is ever downloaded: Playwright drives ``/usr/bin/chromium``.
 
 Fixtures:
