@@ -1,0 +1,1 @@
+"""Measurement: competency levels with honest uncertainty from ratings and SJT answers."""

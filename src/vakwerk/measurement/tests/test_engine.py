@@ -1,0 +1,186 @@
+"""The model: recovery on simulated data, edge cases and determinism."""
+
+import numpy as np
+import pytest
+
+from vakwerk.measurement.engine import Evidence, Settings, fit_competency
+from vakwerk.measurement.engine.simulate import APPRAISAL, FULL_360, naive_mean, simulate
+
+
+def _standardised(values):
+    return (values - values.mean()) / values.std()
+
+
+def _coverage(fit, truth, z):
+    return float(np.mean(np.abs(fit.estimate - _standardised(truth)) <= z * fit.sd))
+
+
+@pytest.mark.parametrize(("scenario", "rmse_bound"), [(FULL_360, 0.55), (APPRAISAL, 0.72)])
+def test_recovers_known_levels_with_honest_intervals(scenario, rmse_bound):
+    coverages, errors, naive_errors = [], [], []
+    for seed in (11, 12):
+        org = simulate(250, scenario, seed)
+        evidence, truth = org.evidence["c1"], org.truth["c1"]
+        fit = fit_competency(evidence)
+        assert fit.converged
+        errors.append(np.sqrt(np.mean((fit.estimate - _standardised(truth)) ** 2)))
+        naive_errors.append(
+            np.sqrt(np.mean((_standardised(naive_mean(evidence)[0]) - _standardised(truth)) ** 2))
+        )
+        coverages.append(_coverage(fit, truth, 1.96))
+    assert np.mean(errors) < rmse_bound
+    assert np.mean(errors) < np.mean(naive_errors)
+    assert 0.90 <= np.mean(coverages) <= 0.99
+
+
+def test_estimates_are_standardised():
+    org = simulate(200, FULL_360, 3)
+    fit = fit_competency(org.evidence["c1"])
+    assert abs(fit.estimate.mean()) < 1e-9
+    assert np.mean(fit.estimate**2 + fit.sd**2) == pytest.approx(1.0, abs=1e-9)
+    assert np.all(fit.sd < 1.0)
+
+
+def test_is_deterministic_and_ignores_row_order():
+    org = simulate(150, FULL_360, 5)
+    evidence = org.evidence["c1"]
+    first, second = fit_competency(evidence), fit_competency(evidence)
+    assert np.array_equal(first.estimate, second.estimate)
+    assert np.array_equal(first.sd, second.sd)
+    order = np.random.default_rng(0).permutation(evidence.size)
+    shuffled = Evidence(
+        evidence.persons,
+        evidence.raters,
+        evidence.items,
+        *(
+            column[order]
+            for column in (
+                evidence.person,
+                evidence.source,
+                evidence.rater,
+                evidence.item,
+                evidence.score,
+                evidence.categories,
+            )
+        ),
+    )
+    third = fit_competency(shuffled)
+    assert np.allclose(first.estimate, third.estimate, atol=1e-6)
+    assert np.allclose(first.sd, third.sd, atol=1e-6)
+
+
+def test_sparse_covariance_approximation_matches_exact():
+    org = simulate(200, FULL_360, 8)
+    exact = fit_competency(org.evidence["c1"])
+    approx = fit_competency(org.evidence["c1"], Settings(dense_limit=0))
+    assert np.max(np.abs(approx.sd / exact.sd - 1.0)) < 0.01
+    assert np.max(np.abs(approx.estimate - exact.estimate)) < 0.01
+
+
+def _records(rows):
+    return Evidence.from_records(rows)
+
+
+def test_one_rater_only():
+    rng = np.random.default_rng(1)
+    truth = rng.normal(size=40)
+    rows = []
+    for p, level in enumerate(truth):
+        for item in range(4):
+            score = int(np.clip(np.round(2 + level + rng.normal(0, 0.7)), 0, 4))
+            rows.append((f"p{p}", "manager", "boss", f"i{item}", score, 5))
+    fit = fit_competency(_records(rows))
+    assert np.all(np.isfinite(fit.estimate))
+    assert np.all((fit.sd > 0.05) & (fit.sd < 1.0))
+    assert np.corrcoef(fit.estimate, truth)[0, 1] > 0.7
+
+
+def test_everyone_answering_the_same_gives_no_differences():
+    rows = [
+        (f"p{p}", source, rater, f"i{i}", 3, 5)
+        for p in range(20)
+        for source, rater in (("self", ""), ("manager", "m"), ("peer", f"p{(p + 1) % 20}"))
+        for i in range(3)
+    ]
+    rows += [(f"p{p}", "sjt", "", f"s{i}", 1, 4) for p in range(20) for i in range(5)]
+    fit = fit_competency(_records(rows))
+    assert np.ptp(fit.estimate) < 1e-6
+    assert np.ptp(fit.sd) < 1e-6
+    assert np.all(np.abs(fit.estimate) < 1e-6)
+    assert np.all(fit.sd > 0.9)
+
+
+def test_person_without_evidence_gets_the_prior():
+    org = simulate(120, FULL_360, 2)
+    evidence = org.evidence["c1"]
+    rows = [
+        (
+            evidence.persons[p],
+            ("self", "manager", "peer", "external", "sjt")[s],
+            evidence.raters[r] if r >= 0 else "",
+            evidence.items[i],
+            int(score),
+            int(k),
+        )
+        for p, s, r, i, score, k in zip(
+            evidence.person,
+            evidence.source,
+            evidence.rater,
+            evidence.item,
+            evidence.score,
+            evidence.categories,
+            strict=True,
+        )
+    ]
+    fit = fit_competency(Evidence.from_records(rows, persons=["newcomer"]))
+    newcomer = fit.persons.index("newcomer")
+    assert fit.counts[newcomer].sum() == 0
+    assert abs(fit.estimate[newcomer]) < 0.1
+    assert fit.sd[newcomer] > 0.9
+    assert fit.sd[newcomer] > 1.8 * np.median(np.delete(fit.sd, newcomer))
+
+
+def test_extreme_categories_only():
+    rng = np.random.default_rng(4)
+    truth = rng.normal(size=60)
+    rows = []
+    for p, level in enumerate(truth):
+        raters = [("self", ""), ("manager", f"m{p // 6}")] + [
+            ("peer", f"p{(p + k) % 60}") for k in (1, 2, 3)
+        ]
+        for source, rater in raters:
+            for item in range(3):
+                high = level + rng.normal(0, 1.0) > 0
+                rows.append((f"p{p}", source, rater, f"i{item}", 4 if high else 0, 5))
+        for item in range(6):
+            rows.append((f"p{p}", "sjt", "", f"s{item}", 3 if level + rng.normal() > 0 else 0, 4))
+    fit = fit_competency(_records(rows))
+    assert fit.converged
+    assert np.all(np.isfinite(fit.estimate))
+    assert np.all(fit.sd > 0)
+    assert np.corrcoef(fit.estimate, truth)[0, 1] > 0.6
+
+
+def test_rater_who_rates_one_person_only():
+    org = simulate(100, FULL_360, 6)
+    evidence = org.evidence["c1"]
+    extra = len(evidence.raters)
+    rows_person = np.concatenate([evidence.person, np.zeros(5, dtype=np.int64)])
+    lone = Evidence(
+        evidence.persons,
+        (*evidence.raters, "outsider"),
+        evidence.items,
+        rows_person,
+        np.concatenate([evidence.source, np.full(5, 3)]),
+        np.concatenate([evidence.rater, np.full(5, extra)]),
+        np.concatenate([evidence.item, np.arange(5)]),
+        np.concatenate([evidence.score, np.full(5, 4)]),
+        np.concatenate([evidence.categories, np.full(5, 5)]),
+    )
+    before, after = fit_competency(evidence), fit_competency(lone)
+    assert after.counts[0, 3] == 5
+    # One glowing external rating moves the person up a little, and only a little.
+    assert 0.0 < after.estimate[0] - before.estimate[0] < 0.5
+    assert after.sd[0] <= before.sd[0] + 1e-9
+    others = np.arange(1, 100)
+    assert np.max(np.abs(after.estimate[others] - before.estimate[others])) < 0.05
