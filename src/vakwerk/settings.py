@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "vakwerk.accounts",
     "vakwerk.organisations",
     "vakwerk.people",
+    "vakwerk.frameworks",
+    "django_tasks_db",
     "vakwerk.audit",
     "vakwerk.lib",
     "django.contrib.admin",
@@ -241,3 +243,12 @@ CACHES = {
     }
 }
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
+# Background tasks (Django's tasks API) with the queue in our own database: run
+# `manage.py db_worker` next to the web server (docs/operations.md). Large people imports use it.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}

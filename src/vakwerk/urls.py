@@ -11,6 +11,8 @@ urlpatterns = [
     path("organisatie/", include("vakwerk.organisations.urls")),
     path("mensen/", include("vakwerk.people.urls")),
     path("audit/", include("vakwerk.audit.urls")),
+    path("kaders/", include("vakwerk.frameworks.urls")),
+    path("kaders/case/", include("vakwerk.frameworks.case_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("django-admin/", admin.site.urls),
 ]

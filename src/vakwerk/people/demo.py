@@ -3,6 +3,7 @@
 Running it again changes nothing: everything is keyed on fixed slugs, names and emails.
 """
 
+import itertools
 import random
 from dataclasses import dataclass
 
@@ -107,6 +108,7 @@ def seed_organisation(spec: DemoOrganisation) -> SeedReport:
     team_leaders: dict[str, Employee] = {}
     department_heads: list[Employee] = []
     used_emails: set[str] = set(logins.values())
+    numbers = itertools.count(10001)
 
     def person(email: str | None, job_title: str, team: Team | None) -> Employee:
         first, last = fake.first_name(), fake.last_name()
@@ -120,17 +122,21 @@ def seed_organisation(spec: DemoOrganisation) -> SeedReport:
         used_emails.add(email)
         return Employee(
             organisation=organisation,
+            employee_number=f"{next(numbers):05d}",
             first_name=first,
             last_name=last,
             email=email,
             job_title=job_title,
             team=team,
+            start_date=fake.date_between(start_date="-25y", end_date="-1m"),
         )
 
+    departments_by_head: list[tuple[Department, Employee]] = []
     first_team = True
     for department_name, teams in spec.departments.items():
         department = Department.objects.create(organisation=organisation, name=department_name)
         head = person(None, f"Afdelingshoofd {department_name}", None)
+        departments_by_head.append((department, head))
         department_heads.append(head)
         people.append((head, {"is_manager": True}))
         for team_name, titles in teams.items():
@@ -171,6 +177,9 @@ def seed_organisation(spec: DemoOrganisation) -> SeedReport:
         Membership(user=employee.user, organisation=organisation, **roles)
         for employee, roles in people
     )
+    for department, head in departments_by_head:
+        department.head = head
+        department.save(update_fields=["head"])
     for team_name, leader in team_leaders.items():
         Team.objects.filter(organisation=organisation, name=team_name).update(leader=leader)
     hr_user = User.objects.get(email=logins["hr"])
@@ -211,6 +220,63 @@ def seed_installation_users() -> list[str]:
     return [OPERATOR_EMAIL, SHARED_EMAIL]
 
 
+# Job title (start) -> role profile code of the craftsmanship 3.0 pack.
+ROLE_BY_TITLE = (
+    ("Baliemedewerker", "baliemedewerker-burgerzaken"),
+    ("Medewerker Burgerzaken", "baliemedewerker-burgerzaken"),
+    ("Medewerker KCC", "klantcontactmedewerker-kcc"),
+    ("Klantadviseur", "klantcontactmedewerker-kcc"),
+    ("Klantmanager", "klantcontactmedewerker-kcc"),
+    ("Consulent", "klantcontactmedewerker-kcc"),
+    ("Wijkcoach", "klantcontactmedewerker-kcc"),
+    ("Vergunningverlener", "vergunningverlener"),
+    ("Handhaver", "toezichthouder-handhaver"),
+    ("Boa", "toezichthouder-handhaver"),
+    ("Toezichthouder", "toezichthouder-handhaver"),
+    ("Leerplichtambtenaar", "toezichthouder-handhaver"),
+    ("Teamleider", "teamleider"),
+    ("Afdelingshoofd", "teamleider"),
+    ("Projectleider", "projectleider"),
+    ("Juridisch", "juridisch-adviseur"),
+    ("Jurist", "juridisch-adviseur"),
+)
+FRAMEWORK_PACK = "ambtelijk-vakmanschap-3.0"
+CORE_VALUES_PACK = "kernwaarden-modelgedragscode"
+
+
+@transaction.atomic
+def seed_framework(organisation: Organisation) -> None:
+    """Adopt the 3.0 pack plus the example core values, publish, and give people a role."""
+    from vakwerk.audit.services import Actor
+    from vakwerk.frameworks import services
+    from vakwerk.frameworks.content import shipped_pack
+    from vakwerk.frameworks.models import RoleProfile
+
+    if organisation.frameworks.exists():
+        return
+    framework_pack, values_pack = shipped_pack(FRAMEWORK_PACK), shipped_pack(CORE_VALUES_PACK)
+    if framework_pack is None or values_pack is None:
+        raise RuntimeError("The shipped content packs are missing from content/packs")
+    actor = Actor(user=None)
+    framework = services.framework_adopt_pack(
+        organisation=organisation, actor=actor, pack=framework_pack
+    )
+    version = framework.versions.get()
+    services.framework_add_pack(version=version, actor=actor, pack=values_pack)
+    services.framework_publish(version=version, actor=actor, note="Demo")
+    profiles = {p.code: p for p in RoleProfile.objects.filter(organisation=organisation)}
+    people = list(Employee.objects.filter(organisation=organisation))
+    for employee in people:
+        code = next(
+            (c for start, c in ROLE_BY_TITLE if employee.job_title.startswith(start)),
+            "beleidsadviseur",
+        )
+        employee.role_profile = profiles.get(code)
+    Employee.objects.bulk_update(people, ["role_profile"])
+
+
 def seed_demo() -> tuple[list[SeedReport], list[str]]:
     reports = [seed_organisation(VOORBEELD), seed_organisation(ANDERS)]
+    for report in reports:
+        seed_framework(report.organisation)
     return reports, seed_installation_users()

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,6 +11,14 @@ class Department(models.Model):
         "organisations.Organisation", on_delete=models.CASCADE, related_name="departments"
     )
     name = models.CharField(_("name"), max_length=120)
+    head = models.ForeignKey(
+        "Employee",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="headed_departments",
+        verbose_name=_("head of department"),
+    )
 
     class Meta:
         verbose_name = _("department")
@@ -52,6 +61,13 @@ class Team(models.Model):
         return self.name
 
 
+class EmployeeQuerySet(models.QuerySet["Employee"]):
+    def current(self) -> "EmployeeQuerySet":
+        """People who have not left: no end date, or one still to come."""
+        today = timezone.localdate()
+        return self.filter(models.Q(end_date__isnull=True) | models.Q(end_date__gt=today))
+
+
 class Employee(models.Model):
     """A person as the organisation knows them. ``user`` links the login, when there is one."""
 
@@ -64,6 +80,12 @@ class Employee(models.Model):
         null=True,
         blank=True,
         related_name="employee_records",
+    )
+    employee_number = models.CharField(
+        _("employee number"),
+        max_length=30,
+        blank=True,
+        help_text=_("The number in the HR system; imports match people on it."),
     )
     first_name = models.CharField(_("first name"), max_length=80)
     last_name = models.CharField(_("last name"), max_length=120)
@@ -80,7 +102,23 @@ class Employee(models.Model):
         related_name="reports",
         verbose_name=_("manager"),
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    role_profile = models.ForeignKey(
+        "frameworks.RoleProfile",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="employees",
+        verbose_name=_("role profile"),
+    )
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(
+        _("end date"),
+        null=True,
+        blank=True,
+        help_text=_("Leavers are ended, never deleted: their history stays until retention ends."),
+    )
+
+    objects = EmployeeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("employee")
@@ -88,6 +126,11 @@ class Employee(models.Model):
         ordering = ["last_name", "first_name"]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "email"], name="unique_employee_email"),
+            models.UniqueConstraint(
+                fields=["organisation", "employee_number"],
+                condition=~models.Q(employee_number=""),
+                name="unique_employee_number",
+            ),
             models.UniqueConstraint(
                 fields=["organisation", "user"],
                 condition=models.Q(user__isnull=False),
@@ -101,3 +144,65 @@ class Employee(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def has_left(self) -> bool:
+        return self.end_date is not None and self.end_date <= timezone.localdate()
+
+
+class ImportStatus(models.TextChoices):
+    CHECKED = "checked", _("Checked")
+    INVALID = "invalid", _("Has errors")
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(models.Model):
+    """One uploaded people file: its dry-run plan, and the apply with progress and result.
+
+    The file's bytes are kept only until it is applied (or fails): it holds personal data.
+    """
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("applied by"),
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    data = models.BinaryField(_("file"), blank=True, default=b"")
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.CHECKED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("people import")
+        verbose_name_plural = _("people imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)

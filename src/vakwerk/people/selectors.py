@@ -8,11 +8,19 @@ from vakwerk.people.models import Employee, Team
 
 
 def employees(
-    organisation: Organisation, *, search: str = "", team_id: int | None = None
+    organisation: Organisation,
+    *,
+    search: str = "",
+    team_id: int | None = None,
+    role_profile_id: int | None = None,
+    include_leavers: bool = False,
 ) -> QuerySet[Employee]:
-    found = Employee.objects.filter(organisation=organisation, is_active=True).select_related(
-        "team", "manager"
+    people = Employee.objects.all() if include_leavers else Employee.objects.current()
+    found = people.filter(organisation=organisation).select_related(
+        "team", "manager", "role_profile"
     )
+    if role_profile_id:
+        found = found.filter(role_profile_id=role_profile_id)
     if search:
         found = found.filter(
             Q(first_name__icontains=search)
@@ -39,7 +47,21 @@ def employee_of(organisation: Organisation, user: "User") -> Employee | None:
 
 def direct_reports(organisation: Organisation, manager: Employee) -> QuerySet[Employee]:
     return (
-        Employee.objects.filter(organisation=organisation, manager=manager, is_active=True)
+        Employee.objects.current()
+        .filter(organisation=organisation, manager=manager)
         .select_related("team")
         .order_by("last_name", "first_name")
+    )
+
+
+def employee_in(organisation: Organisation, employee_id: int) -> Employee:
+    """The employee with this id in this organisation, or 404."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        Employee.objects.select_related(
+            "team", "team__department", "manager", "role_profile", "user"
+        ),
+        pk=employee_id,
+        organisation=organisation,
     )

@@ -1,11 +1,50 @@
-from django.http import HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from typing import Any
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from vakwerk.audit.services import Actor
+from vakwerk.frameworks.models import RoleProfile
 from vakwerk.lib.pagination import paginate, querystring_without_page
 from vakwerk.organisations.models import Role
 from vakwerk.organisations.permissions import OrganisationRequest, role_required
-from vakwerk.people import selectors
+from vakwerk.people import selectors, services
+from vakwerk.people.forms import EndEmploymentForm
+
+
+def _id_in(value: str, queryset: QuerySet[Any]) -> int | None:
+    """``value`` as the id of an object in ``queryset``; anything else is ignored."""
+    if value.isdigit() and queryset.filter(pk=int(value)).exists():
+        return int(value)
+    return None
+
+
+@role_required(Role.HR)
+@require_http_methods(["GET", "POST"])
+def person(request: OrganisationRequest, employee_id: int) -> HttpResponse:
+    employee = selectors.employee_in(request.organisation, employee_id)
+    form = EndEmploymentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.employee_end(
+                employee=employee,
+                actor=Actor.from_request(request),
+                end_date=form.cleaned_data["end_date"],
+            )
+        except ValidationError as error:
+            form.add_error("end_date", error.messages[0])
+        else:
+            messages.success(request, _("The employment has been ended."))
+            return redirect("people:person", employee_id=employee.pk)
+    reports = selectors.direct_reports(request.organisation, employee)
+    return render(
+        request, "people/person.html", {"employee": employee, "form": form, "reports": reports}
+    )
 
 
 @role_required()
@@ -27,17 +66,26 @@ def my_team(request: OrganisationRequest) -> HttpResponse:
 @require_GET
 def employees(request: OrganisationRequest) -> HttpResponse:
     search = request.GET.get("zoek", "").strip()[:100]
-    team_param = request.GET.get("team", "")
     teams = selectors.teams(request.organisation)
-    team_id = int(team_param) if team_param.isdigit() else None
-    if team_id is not None and not teams.filter(pk=team_id).exists():
-        team_id = None
-    found = selectors.employees(request.organisation, search=search, team_id=team_id)
+    profiles = RoleProfile.objects.filter(organisation=request.organisation)
+    team_id = _id_in(request.GET.get("team", ""), teams)
+    role_profile_id = _id_in(request.GET.get("functieprofiel", ""), profiles)
+    include_leavers = request.GET.get("uit_dienst") == "1"
+    found = selectors.employees(
+        request.organisation,
+        search=search,
+        team_id=team_id,
+        role_profile_id=role_profile_id,
+        include_leavers=include_leavers,
+    )
     context = {
         "page": paginate(request, found, per_page=50),
         "querystring": querystring_without_page(request),
         "search": search,
         "teams": teams,
         "team_id": team_id,
+        "profiles": profiles,
+        "role_profile_id": role_profile_id,
+        "include_leavers": include_leavers,
     }
     return render(request, "people/employees.html", context)

@@ -26,6 +26,8 @@ NAVIGATION = (
     NavItem(_("My details"), "people:profile", (ANY_MEMBER,)),
     NavItem(_("My team"), "people:my_team", (Role.MANAGER,)),
     NavItem(_("Employees"), "people:employees", (Role.HR,)),
+    NavItem(_("Frameworks"), "frameworks:list", (Role.HR,)),
+    NavItem(_("Role profiles"), "frameworks:role_profiles", (Role.HR,)),
     NavItem(_("Organisation settings"), "organisations:settings", (Role.HR, Role.ADMIN)),
     NavItem(_("House style"), "organisations:theme", (Role.HR, Role.ADMIN)),
     NavItem(_("Login with SSO"), "accounts:oidc_settings", (Role.HR, Role.ADMIN)),
@@ -50,10 +52,18 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if not request.user.is_authenticated:
         return {"navigation": []}
     mine = audiences(request)
-    items = []
-    for item in NAVIGATION:
-        if mine.intersection(item.audience):
-            url = reverse(item.url_name)
-            current = request.path == url or (url != "/" and request.path.startswith(url))
-            items.append({"label": item.label, "url": url, "current": current})
-    return {"navigation": items}
+    visible = [
+        (item, reverse(item.url_name)) for item in NAVIGATION if mine.intersection(item.audience)
+    ]
+    # The current page is the item with the longest URL that the path starts with.
+    matches = [
+        url
+        for _, url in visible
+        if request.path == url or (url != "/" and request.path.startswith(url))
+    ]
+    current = max(matches, key=len) if matches else None
+    return {
+        "navigation": [
+            {"label": item.label, "url": url, "current": url == current} for item, url in visible
+        ]
+    }

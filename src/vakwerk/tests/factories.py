@@ -1,11 +1,13 @@
 """factory_boy factories for the foundation models, with traits for roles."""
 
+from datetime import UTC
 from typing import Any
 
 import factory
 from factory.django import DjangoModelFactory
 
 from vakwerk.accounts.models import User
+from vakwerk.frameworks.models import Competency, CompetencyKind, Framework, FrameworkVersion
 from vakwerk.organisations.models import Membership, Organisation, Role
 from vakwerk.people.models import Department, Employee, Team
 
@@ -72,8 +74,48 @@ class EmployeeFactory(DjangoModelFactory[Employee]):
         model = Employee
 
     organisation = factory.SubFactory(OrganisationFactory)
+    employee_number = factory.Sequence(lambda n: f"{n + 1:06d}")
     first_name = factory.Faker("first_name", locale="nl_NL")
     last_name = factory.Faker("last_name", locale="nl_NL")
     email = factory.Sequence(lambda n: f"medewerker{n}@example.nl")
     job_title = "Beleidsadviseur"
     team = factory.SubFactory(TeamFactory, organisation=factory.SelfAttribute("..organisation"))
+
+
+class FrameworkFactory(DjangoModelFactory[Framework]):
+    class Meta:
+        model = Framework
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Kader {n}")
+
+
+class FrameworkVersionFactory(DjangoModelFactory[FrameworkVersion]):
+    """Version 1 of a new framework, a draft unless ``published=True``."""
+
+    class Meta:
+        model = FrameworkVersion
+
+    framework = factory.SubFactory(FrameworkFactory)
+    number = 1
+
+    class Params:
+        published = factory.Trait(
+            status="published", published_at=factory.Faker("past_datetime", tzinfo=UTC)
+        )
+
+
+class CompetencyFactory(DjangoModelFactory[Competency]):
+    class Meta:
+        model = Competency
+
+    version = factory.SubFactory(FrameworkVersionFactory)
+    code = factory.Sequence(lambda n: f"C-{n + 1:03d}")
+    kind = CompetencyKind.VAKMANSCHAP
+    name = factory.Sequence(lambda n: f"Competentie {n}")
+    description = "Wat deze competentie inhoudt."
+    why_daily = "Waarom dit telt in het dagelijks werk."
+    why_career = "Waarom dit telt voor de loopbaan."
+
+    class Params:
+        core_value = factory.Trait(kind=CompetencyKind.KERNWAARDE)

@@ -1,0 +1,131 @@
+"""Content packs: YAML files under ``content/packs`` validated against ``content/schema``.
+
+A framework pack holds a level scale, competencies with behavioural indicators and starter
+role profiles; a core-values pack holds competencies of kind ``kernwaarde`` only.
+"""
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.conf import settings
+from jsonschema import Draft202012Validator
+
+CONTENT_DIR = Path(settings.BASE_DIR) / "content"
+PACKS_DIR = CONTENT_DIR / "packs"
+SCHEMA_DIR = CONTENT_DIR / "schema"
+# Which schema validates a pack, by its ``kind``.
+SCHEMA_FILES = {
+    "framework": "pack.schema.json",
+    "core_values": "pack.schema.json",
+    "sjt": "sjt.schema.json",
+}
+
+
+class PackError(Exception):
+    """A pack that cannot be loaded; ``problems`` names each one with its place in the file."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Pack:
+    path: Path
+    data: dict[str, Any]
+
+    @property
+    def slug(self) -> str:
+        return str(self.data["pack"])
+
+    @property
+    def kind(self) -> str:
+        return str(self.data["kind"])
+
+    def title(self, language: str = "nl") -> str:
+        return str(self.data["title"][language])
+
+    def description(self, language: str = "nl") -> str:
+        return str(self.data["description"][language])
+
+
+@cache
+def _validator(schema_file: str) -> Draft202012Validator:
+    return Draft202012Validator(json.loads((SCHEMA_DIR / schema_file).read_text("utf-8")))
+
+
+def validate_pack(data: Any) -> list[str]:
+    """Every problem in ``data``: schema errors with their path, then consistency checks."""
+    kind = data.get("kind") if isinstance(data, dict) else None
+    if kind not in SCHEMA_FILES:
+        return [f"kind: must be one of {', '.join(SCHEMA_FILES)}"]
+    validator = _validator(SCHEMA_FILES[kind])
+    problems = [
+        f"{'/'.join(str(p) for p in error.absolute_path) or '(top)'}: {error.message}"
+        for error in sorted(validator.iter_errors(data), key=lambda e: list(e.path))
+    ]
+    if problems:
+        return problems
+    if kind == "sjt":
+        return _sjt_problems(data)
+    codes = [c["code"] for c in data["competencies"]]
+    duplicates = sorted({code for code in codes if codes.count(code) > 1})
+    problems += [f"competencies: code {code} occurs more than once" for code in duplicates]
+    levels = {level["number"] for level in data.get("levels", [])}
+    if data["kind"] == "framework" and not levels:
+        problems.append("levels: a framework pack needs a level scale")
+    if data["kind"] == "core_values" and (levels or data.get("role_profiles")):
+        problems.append("a core-values pack has no levels and no role profiles")
+    for index, competency in enumerate(data["competencies"]):
+        for place, indicator in enumerate(competency["indicators"]):
+            if levels and indicator["level"] not in levels:
+                problems.append(
+                    f"competencies/{index}/indicators/{place}: level {indicator['level']} "
+                    "is not on the pack's level scale"
+                )
+    for index, profile in enumerate(data.get("role_profiles", [])):
+        for place, target in enumerate(profile["targets"]):
+            where = f"role_profiles/{index}/targets/{place}"
+            if target["competency"] not in codes:
+                problems.append(f"{where}: unknown competency {target['competency']}")
+            if target["minimum"] > target["target"]:
+                problems.append(f"{where}: minimum is above target")
+    return problems
+
+
+def _sjt_problems(data: dict[str, Any]) -> list[str]:
+    codes = [item["code"] for item in data["items"]]
+    return [
+        f"items: code {code} occurs more than once"
+        for code in sorted({c for c in codes if codes.count(c) > 1})
+    ]
+
+
+def read_pack(path: Path) -> Pack:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise PackError([f"{path.name}: cannot read YAML: {error}"]) from error
+    problems = validate_pack(data)
+    if problems:
+        raise PackError([f"{path.name}: {problem}" for problem in problems])
+    return Pack(path=path, data=data)
+
+
+@cache
+def _read_shipped(path: Path, modified: float) -> Pack:
+    # Keyed on the modification time too, so an edited pack is read again.
+    return read_pack(path)
+
+
+def shipped_packs(kind: str | None = None) -> list[Pack]:
+    packs = [_read_shipped(p, p.stat().st_mtime) for p in sorted(PACKS_DIR.glob("*.yaml"))]
+    return [pack for pack in packs if kind is None or pack.kind == kind]
+
+
+def shipped_pack(slug: str) -> Pack | None:
+    return next((pack for pack in shipped_packs() if pack.slug == slug), None)

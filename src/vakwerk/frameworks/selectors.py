@@ -1,0 +1,113 @@
+"""Reading frameworks and role profiles, always within one organisation."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from vakwerk.frameworks.models import (
+    Competency,
+    Framework,
+    FrameworkVersion,
+    Indicator,
+    RoleProfile,
+    VersionStatus,
+)
+from vakwerk.organisations.models import Organisation
+
+DIFF_FIELDS = (
+    "kind",
+    "name",
+    "name_en",
+    "description",
+    "description_en",
+    "why_daily",
+    "why_daily_en",
+    "why_career",
+    "why_career_en",
+    "case_uri",
+    "esco_uri",
+)
+
+
+def frameworks(organisation: Organisation) -> QuerySet[Framework]:
+    return Framework.objects.filter(organisation=organisation).prefetch_related(
+        Prefetch("versions", queryset=FrameworkVersion.objects.order_by("-number"))
+    )
+
+
+def version_of(organisation: Organisation, version_id: int) -> FrameworkVersion:
+    """The version with this id in this organisation, or 404."""
+    return get_object_or_404(
+        FrameworkVersion.objects.select_related("framework"),
+        pk=version_id,
+        framework__organisation=organisation,
+    )
+
+
+def version_content(version: FrameworkVersion) -> QuerySet[Competency]:
+    return version.competencies.prefetch_related(
+        Prefetch("indicators", queryset=Indicator.objects.order_by("level", "position"))
+    )
+
+
+def current_version(organisation: Organisation) -> FrameworkVersion | None:
+    """The newest published version of the organisation's first framework, else its draft."""
+    versions = FrameworkVersion.objects.filter(framework__organisation=organisation)
+    return (
+        versions.filter(status=VersionStatus.PUBLISHED)
+        .order_by("framework__name", "-number")
+        .first()
+        or versions.order_by("framework__name", "-number").first()
+    )
+
+
+def role_profiles(organisation: Organisation) -> QuerySet[RoleProfile]:
+    return RoleProfile.objects.filter(organisation=organisation).prefetch_related("targets")
+
+
+@dataclass
+class CompetencyChange:
+    code: str
+    fields: list[str] = field(default_factory=list)
+    indicators_added: list[tuple[int, str]] = field(default_factory=list)
+    indicators_removed: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass
+class VersionDiff:
+    added: list[Competency]
+    removed: list[Competency]
+    changed: list[CompetencyChange]
+    levels_changed: list[int]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.added or self.removed or self.changed or self.levels_changed)
+
+
+def version_diff(old: FrameworkVersion, new: FrameworkVersion) -> VersionDiff:
+    before = {c.code: c for c in version_content(old)}
+    after = {c.code: c for c in version_content(new)}
+    changed = []
+    for code in sorted(before.keys() & after.keys()):
+        a, b = before[code], after[code]
+        change = CompetencyChange(code=code)
+        change.fields = [f for f in DIFF_FIELDS if getattr(a, f) != getattr(b, f)]
+        old_lines = {(i.level, i.text) for i in a.indicators.all()}
+        new_lines = {(i.level, i.text) for i in b.indicators.all()}
+        change.indicators_added = sorted(new_lines - old_lines)
+        change.indicators_removed = sorted(old_lines - new_lines)
+        if change.fields or change.indicators_added or change.indicators_removed:
+            changed.append(change)
+    old_levels = {lv.number: (lv.name, lv.name_en) for lv in old.levels.all()}
+    new_levels = {lv.number: (lv.name, lv.name_en) for lv in new.levels.all()}
+    levels_changed = sorted(
+        n for n in old_levels.keys() | new_levels.keys() if old_levels.get(n) != new_levels.get(n)
+    )
+    return VersionDiff(
+        added=[after[c] for c in sorted(after.keys() - before.keys())],
+        removed=[before[c] for c in sorted(before.keys() - after.keys())],
+        changed=changed,
+        levels_changed=levels_changed,
+    )

@@ -1,0 +1,14 @@
+"""Content stored in Dutch and English: ``name`` holds Dutch, ``name_en`` English."""
+
+from typing import Any
+
+from django.utils import translation
+
+
+def localized(obj: Any, field: str) -> str:
+    """The English text when the user reads English and there is one, else the Dutch."""
+    if translation.get_language() == "en":
+        english = getattr(obj, f"{field}_en", "")
+        if english:
+            return str(english)
+    return str(getattr(obj, field))
