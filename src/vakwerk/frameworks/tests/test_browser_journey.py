@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from vakwerk.accounts.services import totp_enrol
 from vakwerk.conftest import TOTP_SECRET
-from vakwerk.organisations.models import Organisation, Role
+from vakwerk.organisations.models import Role
 from vakwerk.people.models import Employee
 from vakwerk.tests.browser import axe_violations, login
 from vakwerk.tests.factories import MembershipFactory, OrganisationFactory
@@ -59,7 +59,7 @@ def people_file(bad: bool) -> str:
 
 def test_hr_builds_the_framework_and_imports_people(new_page, live_url: str, tmp_path: Path):
     page: Page = new_page(locale="en")
-    organisation: Organisation = OrganisationFactory(name="Gemeente Kleindorp", slug="kleindorp")
+    organisation = OrganisationFactory(name="Gemeente Kleindorp", slug="kleindorp")
     hr = MembershipFactory(organisation=organisation, roles=[Role.HR]).user
     totp_enrol(user=hr, secret=TOTP_SECRET)
     login(page, live_url, hr.email, "correct-horse-battery", totp_secret=TOTP_SECRET)
