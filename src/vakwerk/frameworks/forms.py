@@ -193,3 +193,38 @@ class RoleProfileForm(StyledModelForm):
 class CopyProfileForm(StyledForm):
     code = forms.SlugField(label=_("Code of the copy"), max_length=50)
     name = forms.CharField(label=_("Name of the copy"), max_length=120)
+
+
+LEVEL_FIELDS = ("name", "name_en", "description", "description_en")
+
+
+class LevelsForm(StyledForm):
+    """The names and descriptions of a draft's levels, in Dutch and English."""
+
+    def __init__(self, *args: Any, levels: list[Level], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.levels = levels
+        labels = {
+            "name": _("Level %(number)s: name"),
+            "name_en": _("Level %(number)s: name in English"),
+            "description": _("Level %(number)s: description"),
+            "description_en": _("Level %(number)s: description in English"),
+        }
+        for level in levels:
+            for field in LEVEL_FIELDS:
+                model_field = Level._meta.get_field(field)
+                self.fields[f"level_{level.number}_{field}"] = forms.CharField(
+                    label=labels[field] % {"number": level.number},
+                    initial=getattr(level, field),
+                    required=field == "name",
+                    max_length=getattr(model_field, "max_length", None),
+                )
+        style_fields(self)
+
+    def names(self) -> dict[int, dict[str, str]]:
+        return {
+            level.number: {
+                field: self.cleaned_data[f"level_{level.number}_{field}"] for field in LEVEL_FIELDS
+            }
+            for level in self.levels
+        }

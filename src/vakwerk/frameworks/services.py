@@ -328,3 +328,23 @@ def role_profile_copy(*, profile: RoleProfile, actor: Actor, code: str, name: st
         },
         targets=targets,
     )
+
+
+@transaction.atomic
+def levels_save(
+    *, version: FrameworkVersion, actor: Actor, names: dict[int, dict[str, str]]
+) -> None:
+    """Rename the levels of a draft; ``names`` maps level number -> field -> text."""
+    _require_draft(version)
+    for level in version.levels.all():
+        for field, value in names.get(level.number, {}).items():
+            setattr(level, field, value)
+        level.full_clean()
+        level.save()
+    audit_log(
+        organisation=version.framework.organisation,
+        actor=actor,
+        action="framework.levels",
+        target=version,
+        details={str(number): fields.get("name", "") for number, fields in names.items()},
+    )

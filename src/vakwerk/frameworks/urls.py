@@ -10,6 +10,7 @@ urlpatterns = [
     path("versie/<int:version_id>/pakket/", views.add_pack, name="add_pack"),
     path("versie/<int:version_id>/publiceren/", views.publish, name="publish"),
     path("versie/<int:version_id>/nieuw-concept/", views.new_draft, name="new_draft"),
+    path("versie/<int:version_id>/niveaus/", views.levels_edit, name="levels"),
     path("versie/<int:version_id>/vergelijken/", views.version_compare, name="compare"),
     path(
         "versie/<int:version_id>/competentie/nieuw/",

@@ -9,7 +9,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from vakwerk.audit.services import Actor
 from vakwerk.frameworks import selectors, services
 from vakwerk.frameworks.content import shipped_pack, shipped_packs
-from vakwerk.frameworks.forms import CompetencyForm, CopyProfileForm, PublishForm, RoleProfileForm
+from vakwerk.frameworks.forms import (
+    CompetencyForm,
+    CopyProfileForm,
+    LevelsForm,
+    PublishForm,
+    RoleProfileForm,
+)
 from vakwerk.frameworks.models import Competency, FrameworkVersion, RoleProfile
 from vakwerk.organisations.models import Role
 from vakwerk.organisations.permissions import OrganisationRequest, role_required
@@ -169,6 +175,21 @@ def competency_edit(
     version = selectors.version_of(request.organisation, version_id)
     competency = get_object_or_404(version.competencies, pk=competency_id)
     return _competency_form(request, version, competency)
+
+
+@role_required(Role.HR)
+@require_http_methods(["GET", "POST"])
+def levels_edit(request: OrganisationRequest, version_id: int) -> HttpResponse:
+    version = selectors.version_of(request.organisation, version_id)
+    if not version.is_draft:
+        messages.error(request, _("A published version cannot be changed; start a new draft."))
+        return redirect("frameworks:version", version_id=version.pk)
+    form = LevelsForm(request.POST or None, levels=list(version.levels.all()))
+    if request.method == "POST" and form.is_valid():
+        services.levels_save(version=version, actor=Actor.from_request(request), names=form.names())
+        messages.success(request, _("The level names have been saved."))
+        return redirect("frameworks:version", version_id=version.pk)
+    return render(request, "frameworks/levels_form.html", {"form": form, "version": version})
 
 
 @role_required(Role.HR)

@@ -99,3 +99,23 @@ def test_role_profile_saves_the_band(hr, organisation):
 def test_employee_cannot_open_frameworks(member_client, organisation):
     client, _ = member_client(organisation, Role.EMPLOYEE)
     assert client.get(reverse("frameworks:list")).status_code == 403
+
+
+def test_hr_renames_the_levels_of_a_draft(hr):
+    version = adopt(hr)
+    data = {}
+    for level in version.levels.all():
+        data[f"level_{level.number}_name"] = level.name
+        data[f"level_{level.number}_name_en"] = level.name_en
+    data["level_4_name"] = "Expert"
+    data["level_4_name_en"] = "Expert"
+    response = hr.post(reverse("frameworks:levels", args=[version.pk]), data)
+    assert response.status_code == 302
+    assert version.levels.get(number=4).name == "Expert"
+
+
+def test_a_level_without_a_name_is_refused(hr):
+    version = adopt(hr)
+    response = hr.post(reverse("frameworks:levels", args=[version.pk]), {"level_1_name": ""})
+    assert response.status_code == 200
+    assert "level_1_name" in response.context["form"].errors
