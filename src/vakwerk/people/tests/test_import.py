@@ -37,6 +37,14 @@ HEADER = [
 ACTOR = Actor(user=None)
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Messages are asserted in English, the source language; Dutch is checked where named."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 def person(number, first="Anna", last="Jansen", **extra):
     row = {
         "Personeelsnummer": number,
