@@ -8,6 +8,7 @@ from django.test import Client
 
 from vakwerk.accounts.models import User
 from vakwerk.accounts.services import totp_enrol
+from vakwerk.frameworks.models import FrameworkVersion
 from vakwerk.organisations.models import Organisation, Role
 from vakwerk.tests.factories import MembershipFactory, OrganisationFactory
 
@@ -46,3 +47,25 @@ def member_client(db: None) -> Callable[..., tuple[Client, User]]:
         return client, user
 
     return make
+
+
+@pytest.fixture
+def framework_version(organisation: Organisation) -> FrameworkVersion:
+    """The shipped 3.0 framework plus core values, adopted and published in ``organisation``,
+    with its eight starter role profiles."""
+    from vakwerk.audit.services import Actor
+    from vakwerk.frameworks import services
+    from vakwerk.frameworks.content import shipped_pack
+
+    actor = Actor(user=None)
+    framework_pack = shipped_pack("ambtelijk-vakmanschap-3.0")
+    values_pack = shipped_pack("kernwaarden-modelgedragscode")
+    assert framework_pack is not None
+    assert values_pack is not None
+    framework = services.framework_adopt_pack(
+        organisation=organisation, actor=actor, pack=framework_pack
+    )
+    version = framework.versions.get()
+    services.framework_add_pack(version=version, actor=actor, pack=values_pack)
+    services.framework_publish(version=version, actor=actor)
+    return version

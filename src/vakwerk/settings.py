@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "vakwerk.organisations",
     "vakwerk.people",
     "vakwerk.frameworks",
+    "vakwerk.assessments",
     "django_tasks_db",
     "vakwerk.audit",
     "vakwerk.lib",

@@ -1,12 +1,14 @@
 """factory_boy factories for the foundation models, with traits for roles."""
 
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import Any
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from vakwerk.accounts.models import User
+from vakwerk.assessments.models import Round
 from vakwerk.frameworks.models import Competency, CompetencyKind, Framework, FrameworkVersion
 from vakwerk.organisations.models import Membership, Organisation, Role
 from vakwerk.people.models import Department, Employee, Team
@@ -119,3 +121,21 @@ class CompetencyFactory(DjangoModelFactory[Competency]):
 
     class Params:
         core_value = factory.Trait(kind=CompetencyKind.KERNWAARDE)
+
+
+class RoundFactory(DjangoModelFactory[Round]):
+    """An open-able round (being prepared) on a published framework of its organisation."""
+
+    class Meta:
+        model = Round
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Ronde {n}")
+    version = factory.SubFactory(
+        FrameworkVersionFactory,
+        framework__organisation=factory.SelfAttribute("...organisation"),
+        published=True,
+    )
+    opens_on = factory.LazyFunction(lambda: timezone.localdate())
+    closes_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=14))
+    anonymity_threshold = 3
