@@ -70,9 +70,9 @@ def round_create(
     *,
     round_: Round,
     actor: Actor,
-    departments: Iterable[object] = (),
-    teams: Iterable[object] = (),
-    role_profiles: Iterable[object] = (),
+    departments: Iterable[Department] = (),
+    teams: Iterable[Team] = (),
+    role_profiles: Iterable[RoleProfile] = (),
 ) -> Round:
     """Save a new round (being prepared) after checking it against its organisation."""
     organisation = round_.organisation
