@@ -276,7 +276,10 @@ def seed_framework(organisation: Organisation) -> None:
 
 
 def seed_demo() -> tuple[list[SeedReport], list[str]]:
+    from vakwerk.assessments.demo import seed_rounds
+
     reports = [seed_organisation(VOORBEELD), seed_organisation(ANDERS)]
     for report in reports:
         seed_framework(report.organisation)
+    seed_rounds(reports[0].organisation)
     return reports, seed_installation_users()

@@ -6,11 +6,13 @@ be 404 and must not contain B's data. A new URL parameter must be added to ``PAR
 test fails until it is, so no view escapes this check.
 """
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from vakwerk.assessments.models import Round
 from vakwerk.frameworks.models import Competency, Framework, FrameworkVersion, RoleProfile
 from vakwerk.organisations.models import Organisation, Role
 from vakwerk.people.models import ImportJob
@@ -26,7 +28,23 @@ VAKWERK_NAMESPACES = {
     "accounts",
     "frameworks",
     "framework_case",
+    "rounds",
+    "questionnaires",
+    "sjt",
+    "evidence",
 }
+
+
+def _round(other: Organisation) -> Round:
+    version = FrameworkVersion.objects.filter(framework__organisation=other).first()
+    return Round.objects.create(
+        organisation=other,
+        name="Ronde van B",
+        version=version or _version(other),
+        opens_on=dt.date(2026, 1, 1),
+        closes_on=dt.date(2026, 2, 1),
+        anonymity_threshold=3,
+    )
 
 
 def _version(other: Organisation) -> FrameworkVersion:
@@ -50,6 +68,7 @@ def _competency(other: Organisation) -> Competency:
 # How to fill each URL parameter from organisation B.
 PARAMETERS: dict[str, Callable[[Organisation], str]] = {
     "slug": lambda other: other.slug,
+    "round_id": lambda other: str(_round(other).pk),
     "job_id": lambda other: str(
         ImportJob.objects.create(organisation=other, file_name="geheim.csv").pk
     ),

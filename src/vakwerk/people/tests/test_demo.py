@@ -37,3 +37,25 @@ def test_seed_demo_builds_both_organisations_and_is_idempotent(capsys):
 def test_demo_logins_work_with_the_documented_password(client, settings):
     call_command("seed_demo")
     assert client.login(email="medewerker@voorbeeld.demo", password=settings.DEMO_PASSWORD)
+
+
+def test_demo_has_two_closed_rounds_with_answers_and_an_open_one():
+    from vakwerk.assessments.models import Answer, Round, RoundStatus, Source
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+    rounds = Round.objects.filter(organisation__slug="voorbeeld")
+    assert sorted(rounds.values_list("status", flat=True)) == ["closed", "closed", "open"]
+    for round_ in rounds.filter(status=RoundStatus.CLOSED):
+        answers = Answer.objects.filter(invitation__subject__round=round_, value__isnull=False)
+        assert answers.filter(invitation__source=Source.PEER).count() > 1000
+        # Self-ratings are lenient compared with the others.
+        self_mean = (
+            sum(answers.filter(invitation__source=Source.SELF).values_list("value", flat=True))
+            / answers.filter(invitation__source=Source.SELF).count()
+        )
+        peer_mean = (
+            sum(answers.filter(invitation__source=Source.PEER).values_list("value", flat=True))
+            / answers.filter(invitation__source=Source.PEER).count()
+        )
+        assert self_mean > peer_mean

@@ -1,0 +1,88 @@
+"""A round's evidence in the measurement engine's CSV format.
+
+Long format, one row per answer: ``person,competency,source,rater,item,score,categories``.
+Raters are pseudonyms that are stable within the round (the engine models each rater's
+leniency) but say nothing about who they are. Peer and external groups below the anonymity
+threshold are left out, exactly as on the pages (see ``privacy``); "cannot judge" is left out.
+"""
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterator
+
+from django.conf import settings
+
+from vakwerk.assessments.models import (
+    FREQUENCY_CATEGORIES,
+    Answer,
+    InvitationStatus,
+    Round,
+)
+from vakwerk.assessments.privacy import visible_sources
+from vakwerk.audit.services import Actor, audit_log
+
+COLUMNS = ("person", "competency", "source", "rater", "item", "score", "categories")
+
+
+def rater_pseudonym(round_: Round, invitation_id: int) -> str:
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{round_.pk}:{invitation_id}".encode())
+    return f"r{digest.hexdigest()[:12]}"
+
+
+def person_key(employee_number: str, employee_id: int) -> str:
+    return employee_number or f"id{employee_id}"
+
+
+def evidence_rows(round_: Round) -> Iterator[dict[str, object]]:
+    visible = {
+        subject.pk: visible_sources(subject) for subject in round_.subjects.select_related("round")
+    }
+    answers = (
+        Answer.objects.filter(
+            invitation__subject__round=round_,
+            invitation__status=InvitationStatus.COMPLETED,
+            value__isnull=False,
+        )
+        .values_list(
+            "invitation__subject_id",
+            "invitation__subject__employee__employee_number",
+            "invitation__subject__employee_id",
+            "indicator__competency__code",
+            "invitation__source",
+            "invitation_id",
+            "indicator_id",
+            "value",
+        )
+        .order_by("invitation__subject__employee_id", "indicator_id", "invitation_id")
+    )
+    for subject_id, number, employee_id, code, source, invitation_id, item, value in answers:
+        if source not in visible[subject_id]:
+            continue
+        yield {
+            "person": person_key(number, employee_id),
+            "competency": code,
+            "source": source,
+            "rater": rater_pseudonym(round_, invitation_id),
+            "item": f"i{item}",
+            "score": value,
+            "categories": FREQUENCY_CATEGORIES,
+        }
+
+
+def evidence_csv(*, round_: Round, actor: Actor) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    count = 0
+    for row in evidence_rows(round_):
+        writer.writerow(row)
+        count += 1
+    audit_log(
+        organisation=round_.organisation,
+        actor=actor,
+        action="round.evidence_export",
+        target=round_,
+        details={"rows": count},
+    )
+    return buffer.getvalue()

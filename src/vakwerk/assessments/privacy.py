@@ -1,0 +1,116 @@
+"""The one place that decides what of a person's feedback may be shown to anyone.
+
+Peer and external answers and comments are only ever shown aggregated, per source group, when
+at least ``round.anonymity_threshold`` raters of that group completed their questionnaire.
+Self and manager answers are not anonymous by nature (there is one of each) and are shown as
+they are. Pages, exports and the API all read feedback through these functions; every look at
+someone else's feedback writes an audit line.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+
+from vakwerk.assessments.models import (
+    Answer,
+    Comment,
+    InvitationStatus,
+    Source,
+    Subject,
+)
+from vakwerk.audit.services import Actor, audit_log
+
+ANONYMOUS_SOURCES = frozenset({Source.PEER, Source.EXTERNAL})
+
+
+@dataclass
+class SourceGroup:
+    source: str
+    completed: int
+    visible: bool
+
+
+@dataclass
+class CompetencyFeedback:
+    code: str
+    # source -> frequency value (0-4) -> number of answers
+    distribution: dict[str, dict[int, int]] = field(default_factory=dict)
+    comments: dict[str, list[str]] = field(default_factory=dict)
+
+    def mean(self, source: str) -> float | None:
+        counts = self.distribution.get(source, {})
+        total = sum(counts.values())
+        return sum(v * n for v, n in counts.items()) / total if total else None
+
+
+def source_groups(subject: Subject) -> dict[str, SourceGroup]:
+    """Per source: how many raters completed, and whether the group may be shown."""
+    threshold = subject.round.anonymity_threshold
+    completed = dict(
+        subject.invitations.filter(status=InvitationStatus.COMPLETED)
+        .values("source")
+        .annotate(n=Count("id"))
+        .values_list("source", "n")
+    )
+    return {
+        source: SourceGroup(
+            source=source,
+            completed=completed.get(source, 0),
+            visible=completed.get(source, 0) > 0
+            and (source not in ANONYMOUS_SOURCES or completed.get(source, 0) >= threshold),
+        )
+        for source in Source.values
+    }
+
+
+def visible_sources(subject: Subject) -> set[str]:
+    return {source for source, group in source_groups(subject).items() if group.visible}
+
+
+def subject_feedback(
+    subject: Subject, *, actor: Actor, viewer_is_subject: bool
+) -> dict[str, CompetencyFeedback]:
+    """Aggregated answers and comments of the visible source groups, per competency.
+
+    Individual peer or external answers never leave this function: only counts per answer
+    value, and comments of groups at or above the threshold (in a stable, not rater, order).
+    """
+    sources = visible_sources(subject)
+    feedback: dict[str, CompetencyFeedback] = defaultdict(lambda: CompetencyFeedback(code=""))
+    answers = (
+        Answer.objects.filter(
+            invitation__subject=subject,
+            invitation__status=InvitationStatus.COMPLETED,
+            invitation__source__in=sources,
+            value__isnull=False,
+        )
+        .values("indicator__competency__code", "invitation__source", "value")
+        .annotate(n=Count("id"))
+    )
+    for row in answers:
+        item = feedback[row["indicator__competency__code"]]
+        item.code = row["indicator__competency__code"]
+        per_source = item.distribution.setdefault(row["invitation__source"], {})
+        value = row["value"]
+        if value is None:  # "cannot judge"; already filtered out in the query
+            continue
+        per_source[value] = per_source.get(value, 0) + row["n"]
+    comments = Comment.objects.filter(
+        invitation__subject=subject,
+        invitation__status=InvitationStatus.COMPLETED,
+        invitation__source__in=sources,
+    ).order_by("competency_code", "text")
+    for comment in comments.values("competency_code", "invitation__source", "text"):
+        item = feedback[comment["competency_code"]]
+        item.code = comment["competency_code"]
+        item.comments.setdefault(comment["invitation__source"], []).append(comment["text"])
+    if not viewer_is_subject:
+        audit_log(
+            organisation=subject.round.organisation,
+            actor=actor,
+            action="feedback.view",
+            target=subject,
+            details={"round": subject.round_id, "sources": sorted(sources)},
+        )
+    return dict(feedback)
