@@ -223,6 +223,8 @@ MAILERS = {
         else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
     )
 }
+# Where Vakwerk is reached; used for links in emails sent by background jobs.
+BASE_URL = env.get_str("VAKWERK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env.get_str("VAKWERK_FROM_EMAIL", "Vakwerk <noreply@vakwerk.invalid>")
 
 # Demo data: the shared password and TOTP secret of the demo logins (printed by `make demo`).

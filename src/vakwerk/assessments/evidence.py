@@ -7,11 +7,8 @@ threshold are left out, exactly as on the pages (see ``privacy``); "cannot judge
 """
 
 import csv
-import hashlib
 import io
 from collections.abc import Iterator
-
-from django.conf import settings
 
 from vakwerk.assessments.models import (
     FREQUENCY_CATEGORIES,
@@ -19,19 +16,11 @@ from vakwerk.assessments.models import (
     InvitationStatus,
     Round,
 )
-from vakwerk.assessments.privacy import visible_sources
+from vakwerk.assessments.privacy import person_key, rater_pseudonym, visible_sources
+from vakwerk.assessments.sjt import sjt_evidence_rows
 from vakwerk.audit.services import Actor, audit_log
 
 COLUMNS = ("person", "competency", "source", "rater", "item", "score", "categories")
-
-
-def rater_pseudonym(round_: Round, invitation_id: int) -> str:
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{round_.pk}:{invitation_id}".encode())
-    return f"r{digest.hexdigest()[:12]}"
-
-
-def person_key(employee_number: str, employee_id: int) -> str:
-    return employee_number or f"id{employee_id}"
 
 
 def evidence_rows(round_: Round) -> Iterator[dict[str, object]]:
@@ -68,6 +57,7 @@ def evidence_rows(round_: Round) -> Iterator[dict[str, object]]:
             "score": value,
             "categories": FREQUENCY_CATEGORIES,
         }
+    yield from sjt_evidence_rows(round_)
 
 
 def evidence_csv(*, round_: Round, actor: Actor) -> str:

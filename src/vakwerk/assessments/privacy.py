@@ -7,15 +7,18 @@ they are. Pages, exports and the API all read feedback through these functions; 
 someone else's feedback writes an audit line.
 """
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count
 
 from vakwerk.assessments.models import (
     Answer,
     Comment,
     InvitationStatus,
+    Round,
     Source,
     Subject,
 )
@@ -114,3 +117,15 @@ def subject_feedback(
             details={"round": subject.round_id, "sources": sorted(sources)},
         )
     return dict(feedback)
+
+
+def rater_pseudonym(round_: Round, invitation_id: int) -> str:
+    """A rater's stable name within one round for the engine (which models each rater's
+    leniency); it cannot be traced back to a person without the secret key."""
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{round_.pk}:{invitation_id}".encode())
+    return f"r{digest.hexdigest()[:12]}"
+
+
+def person_key(employee_number: str, employee_id: int) -> str:
+    """How a person is named in evidence: the employee number, else the record's id."""
+    return employee_number or str(employee_id)

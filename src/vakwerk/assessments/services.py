@@ -35,7 +35,7 @@ class RoundClosedError(ValidationError):
     """An answer came in while the round does not accept answers."""
 
 
-def _require_open(round_: Round) -> None:
+def require_open(round_: Round) -> None:
     # Read the status from the database, not from the (possibly stale) object: a round
     # closed a moment ago must refuse the answer that arrives now.
     status = Round.objects.values_list("status", flat=True).get(pk=round_.pk)
@@ -186,7 +186,7 @@ def _colleague(subject: Subject, employee: Employee) -> None:
 def peers_nominate(*, subject: Subject, actor: Actor, peers: list[Employee]) -> None:
     """The subject proposes colleagues; the manager approves or changes the list."""
     round_ = subject.round
-    _require_open(round_)
+    require_open(round_)
     if not round_.use_peers:
         raise ValidationError(_("This round has no colleague feedback."))
     unique = {p.pk: p for p in peers}
@@ -225,7 +225,7 @@ def peers_nominate(*, subject: Subject, actor: Actor, peers: list[Employee]) -> 
 def peers_approve(*, subject: Subject, actor: Actor, peers: list[Employee]) -> None:
     """The manager settles the colleagues who rate the subject; they get their invitations."""
     round_ = subject.round
-    _require_open(round_)
+    require_open(round_)
     unique = {p.pk: p for p in peers}
     if not round_.peers_min <= len(unique) <= round_.peers_max:
         raise ValidationError(
@@ -266,7 +266,7 @@ def external_invite(
     """Invite an external rater for one subject. Returns the invitation and the raw token,
     which goes into the link and is never stored (256 bits of randomness)."""
     round_ = subject.round
-    _require_open(round_)
+    require_open(round_)
     if not round_.use_external:
         raise ValidationError(_("This round has no external raters."))
     token = secrets.token_urlsafe(32)
@@ -321,7 +321,7 @@ def invitation_items(invitation: Invitation) -> list[Indicator]:
 
 
 def _require_answerable(invitation: Invitation) -> None:
-    _require_open(invitation.subject.round)
+    require_open(invitation.subject.round)
     if invitation.status in (InvitationStatus.NOMINATED, InvitationStatus.WITHDRAWN):
         raise ValidationError(_("This questionnaire is not open for you."))
 
@@ -381,7 +381,7 @@ def invitation_complete(*, invitation: Invitation, actor: Actor) -> None:
 
 
 def sjt_answer_save(*, subject: Subject, option: SjtOption, rating: int) -> SjtAnswer:
-    _require_open(subject.round)
+    require_open(subject.round)
     if not subject.round.use_sjt:
         raise ValidationError(_("This round has no situational judgement test."))
     if option.item.organisation_id != subject.round.organisation_id:

@@ -4,10 +4,11 @@ from typing import Any
 
 from django import forms
 
+# First match wins: CheckboxSelectMultiple is a subclass of RadioSelect, so it comes first.
 WIDGET_CLASSES = {
     forms.CheckboxInput: "utrecht-checkbox utrecht-checkbox--html-input",
-    forms.RadioSelect: "utrecht-radio-button utrecht-radio-button--html-input",
     forms.CheckboxSelectMultiple: "utrecht-checkbox utrecht-checkbox--html-input",
+    forms.RadioSelect: "utrecht-radio-button utrecht-radio-button--html-input",
     forms.Select: "utrecht-select utrecht-select--html-select",
     forms.Textarea: "utrecht-textarea utrecht-textarea--html-textarea",
     forms.ClearableFileInput: "vakwerk-file-input",
@@ -18,7 +19,7 @@ DEFAULT_CLASS = "utrecht-textbox utrecht-textbox--html-input"
 class StyledForm(forms.Form):
     """A form whose widgets carry the NL Design System classes and ARIA state."""
 
-    template_name_div = "forms/div.html"
+    template_name = template_name_div = "forms/div.html"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -30,7 +31,7 @@ class StyledForm(forms.Form):
 
 
 class StyledModelForm(forms.ModelForm):
-    template_name_div = "forms/div.html"
+    template_name = template_name_div = "forms/div.html"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

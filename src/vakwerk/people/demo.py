@@ -247,6 +247,7 @@ CORE_VALUES_PACK = "kernwaarden-modelgedragscode"
 @transaction.atomic
 def seed_framework(organisation: Organisation) -> None:
     """Adopt the 3.0 pack plus the example core values, publish, and give people a role."""
+    from vakwerk.assessments.sjt import sjt_load_pack
     from vakwerk.audit.services import Actor
     from vakwerk.frameworks import services
     from vakwerk.frameworks.content import shipped_pack
@@ -264,6 +265,10 @@ def seed_framework(organisation: Organisation) -> None:
     version = framework.versions.get()
     services.framework_add_pack(version=version, actor=actor, pack=values_pack)
     services.framework_publish(version=version, actor=actor, note="Demo")
+    sjt_pack = shipped_pack("sjt-ambtelijk-vakmanschap-3.0")
+    if sjt_pack is None:
+        raise RuntimeError("The shipped SJT pack is missing from content/packs")
+    sjt_load_pack(organisation=organisation, actor=actor, pack=sjt_pack)
     profiles = {p.code: p for p in RoleProfile.objects.filter(organisation=organisation)}
     people = list(Employee.objects.filter(organisation=organisation))
     for employee in people:

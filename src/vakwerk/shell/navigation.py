@@ -24,10 +24,12 @@ class NavItem:
 NAVIGATION = (
     NavItem(_("Overview"), "shell:home", (ANY_MEMBER, OPERATOR)),
     NavItem(_("My details"), "people:profile", (ANY_MEMBER,)),
+    NavItem(_("Questionnaires"), "questionnaires:mine", (ANY_MEMBER,)),
     NavItem(_("My team"), "people:my_team", (Role.MANAGER,)),
     NavItem(_("Employees"), "people:employees", (Role.HR,)),
     NavItem(_("Frameworks"), "frameworks:list", (Role.HR,)),
     NavItem(_("Role profiles"), "frameworks:role_profiles", (Role.HR,)),
+    NavItem(_("Rounds"), "rounds:list", (Role.HR,)),
     NavItem(_("Organisation settings"), "organisations:settings", (Role.HR, Role.ADMIN)),
     NavItem(_("House style"), "organisations:theme", (Role.HR, Role.ADMIN)),
     NavItem(_("Login with SSO"), "accounts:oidc_settings", (Role.HR, Role.ADMIN)),

@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from vakwerk.assessments.models import Round
+from vakwerk.assessments.models import Invitation, Round, Source, Subject
+from vakwerk.assessments.services import hash_token
 from vakwerk.frameworks.models import Competency, Framework, FrameworkVersion, RoleProfile
 from vakwerk.organisations.models import Organisation, Role
 from vakwerk.people.models import ImportJob
@@ -80,6 +81,37 @@ PARAMETERS: dict[str, Callable[[Organisation], str]] = {
     "employee_id": lambda other: str(
         EmployeeFactory(organisation=other, last_name="Geheimhouder").pk
     ),
+    "subject_id": lambda other: str(
+        Subject.objects.create(
+            round=_round(other),
+            employee=EmployeeFactory(organisation=other, last_name="Geheimhouder"),
+        ).pk
+    ),
+    "invitation_id": lambda other: str(
+        Invitation.objects.create(
+            subject=(
+                subject := Subject.objects.create(
+                    round=_round(other),
+                    employee=EmployeeFactory(organisation=other, last_name="Geheimhouder"),
+                )
+            ),
+            source=Source.SELF,
+            rater=subject.employee,
+        ).pk
+    ),
+    # A valid external link of B: people logged in to A get 404 even with the right token.
+    "token": lambda other: (
+        Invitation.objects.create(
+            subject=Subject.objects.create(
+                round=_round(other),
+                employee=EmployeeFactory(organisation=other, last_name="Geheimhouder"),
+            ),
+            source=Source.EXTERNAL,
+            external_name="Geheimhouder",
+            token_hash=hash_token("extern-link-van-organisatie-b"),
+        ),
+        "extern-link-van-organisatie-b",
+    )[1],
 }
 
 

@@ -6,9 +6,9 @@ import io
 import pytest
 
 from vakwerk.assessments import services
-from vakwerk.assessments.evidence import evidence_csv, rater_pseudonym
+from vakwerk.assessments.evidence import evidence_csv
 from vakwerk.assessments.models import Invitation, Source, Subject
-from vakwerk.assessments.privacy import source_groups, subject_feedback
+from vakwerk.assessments.privacy import rater_pseudonym, source_groups, subject_feedback
 from vakwerk.audit.models import AuditEvent
 from vakwerk.audit.services import Actor
 from vakwerk.frameworks.models import RoleProfile

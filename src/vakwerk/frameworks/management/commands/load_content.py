@@ -4,6 +4,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from vakwerk.assessments.sjt import sjt_load_pack
 from vakwerk.audit.services import Actor
 from vakwerk.frameworks import services
 from vakwerk.frameworks.content import PackError, read_pack
@@ -39,6 +40,10 @@ class Command(BaseCommand):
             raise CommandError(f"No organisation with slug {options['organisation']!r}")
         actor = Actor(user=None, origin=None)
         try:
+            if pack.kind == "sjt":
+                created = sjt_load_pack(organisation=organisation, actor=actor, pack=pack)
+                self.stdout.write(f"{pack.slug}: {created} situational judgement items added")
+                return
             if pack.kind == "framework":
                 framework = services.framework_adopt_pack(
                     organisation=organisation, actor=actor, pack=pack
