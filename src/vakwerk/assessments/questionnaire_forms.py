@@ -24,7 +24,10 @@ class PeersForm(StyledForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         error_messages={
-            "invalid_choice": _("%(value)s is not a current colleague."),
+            "invalid_choice": _(
+                "Someone you chose is no longer a current colleague and has been taken off the "
+                "list. Check the list and save again."
+            ),
             "invalid_pk_value": _("Choose colleagues from the list."),
         },
     )

@@ -116,7 +116,7 @@ def _peer_picker(
     search = data.get("zoek", "").strip()[:100]
     page_number = None if data.get("actie") == "zoeken" else data.get("pagina")
     locked = not round_.accepts_answers or (not approving and subject.peers_approved_at is not None)
-    form = PeersForm(request.POST if posted else None, candidates=candidates)
+    form = PeersForm(request.POST if posted and not locked else None, candidates=candidates)
     chosen: list[Employee]
     if posted and not locked:
         if form.is_valid():

@@ -1,6 +1,7 @@
 """The rater-facing pages: my questionnaires, choosing colleagues, external raters and the
 questionnaire itself (htmx saves and plain form posts)."""
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -262,6 +263,23 @@ def test_too_many_colleagues_is_refused(team, login):
     response = client.post(url, {"peers": [p.pk for p in team.members[1:4]], "actie": "opslaan"})
     assert response.status_code == 200
     assert "Choose between 1 and 2 colleagues; you chose 3." in response.context["errors"]
+
+
+def test_a_colleague_who_left_is_taken_off_the_list_with_an_explanation(team, login):
+    subject = team.subject(team.members[0])
+    services.peers_nominate(subject=subject, actor=ACTOR, peers=team.members[1:4])
+    leaver = team.members[1]
+    leaver.end_date = dt.date(2020, 1, 1)
+    leaver.save(update_fields=["end_date"])
+    client = login(team.manager, Role.MANAGER)
+    url = reverse("questionnaires:approve", args=[subject.pk])
+    response = client.post(url, {"peers": [p.pk for p in team.members[1:4]], "actie": "opslaan"})
+    assert response.status_code == 200
+    assert "no longer a current colleague" in " ".join(response.context["errors"])
+    assert leaver not in response.context["chosen"]
+    assert len(response.context["chosen"]) == 2
+    subject.refresh_from_db()
+    assert subject.peers_approved_at is None
 
 
 def test_searching_and_paging_keep_the_colleagues_chosen_so_far(team, login, organisation):
@@ -660,7 +678,8 @@ def test_on_a_phone_with_the_keyboard_answers_save_as_they_are_given(
     first = page.locator(f"#item-{items[0].pk}-0")
     box = first.bounding_box()
     below = page.locator(f"#item-{items[0].pk}-1").bounding_box()
-    assert box is not None and below is not None
+    assert box is not None
+    assert below is not None
     assert below["y"] > box["y"]  # the options stack on a phone
     first.focus()
     page.keyboard.press("Space")

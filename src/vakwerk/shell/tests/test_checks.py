@@ -52,3 +52,17 @@ def test_secret_key_can_come_from_a_file(tmp_path, monkeypatch):
     secret.write_text("from-a-file\n")
     monkeypatch.setenv("VAKWERK_SECRET_KEY_FILE", str(secret))
     assert env.get_str("VAKWERK_SECRET_KEY") == "from-a-file"
+
+
+def test_the_wsgi_entry_point_refuses_to_serve_a_bad_production_configuration(settings):
+    import importlib
+    import sys
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.DEBUG = False
+    settings.SECRET_KEY = DEV_KEY
+    sys.modules.pop("vakwerk.wsgi", None)
+    with pytest.raises(ImproperlyConfigured, match="vakwerk.E001"):
+        importlib.import_module("vakwerk.wsgi")
+    sys.modules.pop("vakwerk.wsgi", None)
