@@ -136,7 +136,7 @@ def child(csv_path: Path) -> None:
 
 def run_child(csv_path: Path, database_url: str) -> dict:
     env = {**os.environ, "DATABASE_URL": database_url, "VAKWERK_LOG_LEVEL": "WARNING"}
-    result = subprocess.run(  # noqa: S603 - our own script, fixed arguments
+    result = subprocess.run(
         [sys.executable, __file__, "--child", str(csv_path)],
         env=env,
         capture_output=True,

@@ -162,7 +162,7 @@ def write_csv(org: sim.Organisation, path: Path) -> int:
 def run_cli(source: Path, target: Path) -> float:
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     start = time.perf_counter()
-    subprocess.run(  # noqa: S603  (our own interpreter and module, fixed arguments)
+    subprocess.run(
         [sys.executable, "-m", "vakwerk.measurement", "estimate", str(source), str(target)],
         check=True,
         env=env,

@@ -63,6 +63,6 @@ def test_the_wsgi_entry_point_refuses_to_serve_a_bad_production_configuration(se
     settings.DEBUG = False
     settings.SECRET_KEY = DEV_KEY
     sys.modules.pop("vakwerk.wsgi", None)
-    with pytest.raises(ImproperlyConfigured, match="vakwerk.E001"):
+    with pytest.raises(ImproperlyConfigured, match=r"vakwerk\.E001"):
         importlib.import_module("vakwerk.wsgi")
     sys.modules.pop("vakwerk.wsgi", None)
