@@ -1,6 +1,7 @@
 """Fixtures shared by every test module."""
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +16,20 @@ from vakwerk.tests.factories import MembershipFactory, OrganisationFactory
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
+def pytest_configure() -> None:
+    # The SQLite test database is a file under var/ (see settings.DATABASES).
+    (Path(__file__).resolve().parent.parent.parent / "var").mkdir(exist_ok=True)
+
+
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings: Any) -> None:
+    """Tasks run in the process that enqueues them, so no test needs a worker."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture

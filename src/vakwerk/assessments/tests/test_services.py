@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from vakwerk.assessments import services
 from vakwerk.assessments.models import (
@@ -20,6 +20,13 @@ from vakwerk.tests.factories import EmployeeFactory, RoundFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 ACTOR = Actor(user=None)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English, the source language."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
