@@ -3,7 +3,8 @@
 Target (issue 4): 200 raters for two minutes, 0 errors, 0 lost answers, p95 under 200 ms.
 
 What runs: a scratch PostgreSQL database with the demo data and 200 external raters invited
-in the open demo round; gunicorn with several workers; 200 rater threads that each open their
+in the open demo round; gunicorn with several workers and the production settings as
+behind a TLS-terminating proxy (DEBUG off, secure cookies); 200 rater threads that each open their
 questionnaire (the real page, for the CSRF cookie and the items) and then save one answer at a
 time through the same htmx endpoint the browser uses, with a think time of 1-3 s between
 answers as a person reading the next question has. At the end every rater's last answer per
@@ -71,11 +72,20 @@ print("LOST", lost)
 """
 
 
+# The production settings, as they run behind a TLS-terminating reverse proxy: DEBUG off,
+# secure cookies, and the proxy's X-Forwarded-Proto header trusted. The raters send that header
+# themselves and carry their cookies by hand (a client does not send Secure cookies over http).
+PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
+
+
 def env() -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": DB_URL,
-        "VAKWERK_DEBUG": "true",  # plain HTTP on loopback: the production checks want HTTPS
+        "VAKWERK_DEBUG": "false",
+        "VAKWERK_SECRET_KEY": "bench-" + "x" * 60,
+        "VAKWERK_ALLOWED_HOSTS": "127.0.0.1",
+        "VAKWERK_BEHIND_PROXY": "true",
         "VAKWERK_LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "vakwerk.settings",
         "PYTHONPATH": str(ROOT / "src"),
@@ -116,14 +126,24 @@ class Result:
 def rater(token: str, stop_at: float, result: Result, seed: int) -> None:
     rng = random.Random(seed)
     session = requests.Session()
+    session.headers.update(PROXY_HEADERS)
     base = f"http://127.0.0.1:{PORT}/vragenlijsten/extern/{token}/"
-    page = session.get(base, timeout=30)
+    try:
+        page = session.get(base, timeout=30)
+    except requests.RequestException as error:
+        with result.lock:
+            result.errors.append(f"page {type(error).__name__}")
+        return
     if page.status_code != 200:
         with result.lock:
             result.errors.append(f"page {page.status_code}")
         return
     items = sorted({name for name, _ in ITEM.findall(page.text)})
-    csrf = session.cookies.get("csrftoken", "")
+    if not items:
+        with result.lock:
+            result.errors.append(f"no questions on the page ({page.status_code} {page.url})")
+        return
+    csrf = page.cookies.get("csrftoken", "")
     mine: dict[str, int] = {}
     while time.monotonic() < stop_at and items:
         time.sleep(rng.uniform(1.0, 3.0))
@@ -134,7 +154,12 @@ def rater(token: str, stop_at: float, result: Result, seed: int) -> None:
             response = session.post(
                 base + "antwoord/",
                 data={name: str(value)},
-                headers={"HX-Request": "true", "X-CSRFToken": csrf, "Referer": base},
+                headers={
+                    "HX-Request": "true",
+                    "X-CSRFToken": csrf,
+                    "Cookie": f"csrftoken={csrf}",
+                    "Referer": base.replace("http://", "https://"),
+                },
                 timeout=30,
             )
             ok = response.status_code == 200
@@ -218,11 +243,12 @@ def run(tokens: list[str], workers: int, seconds: int) -> dict[str, float]:
         "requests": len(latencies),
         "throughput": len(latencies) / duration,
         "p50": statistics.median(latencies) if latencies else 0.0,
-        "p95": latencies[int(0.95 * (len(latencies) - 1))] if latencies else 0.0,
+        "p95": latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("inf"),
         "p99": latencies[int(0.99 * (len(latencies) - 1))] if latencies else 0.0,
         "errors": len(result.errors),
         "lost": lost,
         "memory": max(memory) if memory else 0.0,
+        "problems": result.errors[:20],  # type: ignore[dict-item]
     }
 
 
@@ -238,6 +264,7 @@ def main() -> None:
         manage("migrate", "--no-input", "-v", "0")
         manage("createcachetable")
         manage("seed_demo")
+        manage("collectstatic", "--no-input", "-v", "0")
         tokens = manage("shell", "-c", SETUP.format(raters=args.raters)).split("TOKENS")[1].split()
         rows = {}
         for label, workers in (
@@ -249,6 +276,9 @@ def main() -> None:
     finally:
         drop_database()
     print()
+    for label, row in rows.items():
+        for problem in sorted(set(row.pop("problems", []))):  # type: ignore[arg-type]
+            print(f"{label}: {problem}")
     print(f"{'':26}" + "".join(f"{label:>24}" for label in rows))
     for key, unit in (
         ("requests", ""),

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "vakwerk.people",
     "vakwerk.frameworks",
     "vakwerk.assessments",
+    "vakwerk.measurement",
     "django_tasks_db",
     "vakwerk.audit",
     "vakwerk.lib",

@@ -14,6 +14,7 @@ from vakwerk.assessments.models import RoundStatus
 from vakwerk.assessments.round_forms import CHOICE_GROUPS, ExtendForm, RoundForm
 from vakwerk.audit.services import Actor
 from vakwerk.lib.pagination import paginate
+from vakwerk.measurement import selectors as measurement_selectors
 from vakwerk.organisations.models import Role
 from vakwerk.organisations.permissions import OrganisationRequest, role_required
 from vakwerk.people import selectors as people_selectors
@@ -79,6 +80,8 @@ def round_detail(request: OrganisationRequest, round_id: int) -> HttpResponse:
         )
     if round_.status == RoundStatus.OPEN:
         context["extend_form"] = ExtendForm(round_=round_)
+    if round_.status == RoundStatus.CLOSED:  # the estimates section (measurement app)
+        context["estimates"] = measurement_selectors.round_estimates(round_)
     return render(request, "assessments/rounds/detail.html", context)
 
 

@@ -163,7 +163,8 @@ def round_extend(*, round_: Round, actor: Actor, closes_on: dt.date) -> None:
 
 @transaction.atomic
 def round_close(*, round_: Round, actor: Actor) -> None:
-    """Close the round: from now on its answers are frozen."""
+    """Close the round: from now on its answers are frozen, and its estimates are computed
+    (a task, enqueued once the closing is committed)."""
     round_ = Round.objects.select_for_update().get(pk=round_.pk)
     if round_.status != RoundStatus.OPEN:
         raise ValidationError(_("Only an open round can be closed."))
@@ -171,6 +172,10 @@ def round_close(*, round_: Round, actor: Actor) -> None:
     round_.closed_at = timezone.now()
     round_.save(update_fields=["status", "closed_at"])
     audit_log(organisation=round_.organisation, actor=actor, action="round.close", target=round_)
+    # Imported here: measurement builds on assessments (it reads the round's evidence).
+    from vakwerk.measurement.services import estimates_request
+
+    estimates_request(round_=round_, actor=actor)
 
 
 def _colleague(subject: Subject, employee: Employee) -> None:

@@ -1,0 +1,125 @@
+"""Stored estimates: the engine's output per round, person and competency, and the runs that
+computed them (with status and progress for HR).
+
+A round's estimates are replaced as a whole by every successful run, in one transaction: the
+rows of a round always come from one run, one engine version and one framework version.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Computing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+PENDING_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+class EstimateRun(models.Model):
+    """One computation of a round's estimates (queued when the round closes or by HR)."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="estimate_runs"
+    )
+    round = models.ForeignKey(
+        "assessments.Round", on_delete=models.CASCADE, related_name="estimate_runs"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    engine_version = models.CharField(_("engine version"), max_length=20, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("estimate run")
+        verbose_name_plural = _("estimate runs")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="estimate_run_progress_at_most_100"
+            )
+        ]
+        indexes = [models.Index(fields=["round", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}:{self.pk} {self.status}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in PENDING_STATUSES
+
+
+class Estimate(models.Model):
+    """A person's level on one competency in one round, with its uncertainty and evidence.
+
+    ``estimate``, ``sd``, ``lower90`` and ``upper90`` are on the standardised scale of the
+    round (this population: mean 0, SD 1 per competency; docs/measurement.md section 4).
+    ``level`` is the same estimate on the framework's level scale (section 7): the highest
+    level whose indicators an average-leniency rater would rate "often" or more, with a
+    fractional part; empty when the round has no ratings by others on this competency to
+    anchor the scale (e.g. only self-ratings and test answers).
+    """
+
+    run = models.ForeignKey(EstimateRun, on_delete=models.CASCADE, related_name="estimates")
+    round = models.ForeignKey(
+        "assessments.Round", on_delete=models.CASCADE, related_name="estimates"
+    )
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="estimates"
+    )
+    employee = models.ForeignKey(
+        "people.Employee", on_delete=models.CASCADE, related_name="estimates"
+    )
+    version = models.ForeignKey(
+        "frameworks.FrameworkVersion",
+        on_delete=models.PROTECT,
+        related_name="estimates",
+        verbose_name=_("framework version"),
+    )
+    competency_code = models.CharField(_("competency"), max_length=20)
+    estimate = models.FloatField(_("estimate"))
+    sd = models.FloatField(_("standard deviation"))
+    lower90 = models.FloatField(_("lower bound (90%)"))
+    upper90 = models.FloatField(_("upper bound (90%)"))
+    level = models.FloatField(_("level"), null=True, blank=True)
+    level_lower = models.FloatField(_("level, lower bound (90%)"), null=True, blank=True)
+    level_upper = models.FloatField(_("level, upper bound (90%)"), null=True, blank=True)
+    n_self = models.PositiveIntegerField(default=0)
+    n_manager = models.PositiveIntegerField(default=0)
+    n_peer = models.PositiveIntegerField(default=0)
+    n_external = models.PositiveIntegerField(default=0)
+    n_sjt = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(_("computed"))
+    engine_version = models.CharField(_("engine version"), max_length=20)
+
+    class Meta:
+        verbose_name = _("estimate")
+        verbose_name_plural = _("estimates")
+        ordering = ["round", "employee", "competency_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "employee", "competency_code"],
+                name="one_estimate_per_round_person_competency",
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "employee"])]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id}:{self.competency_code}={self.estimate:.2f}"
