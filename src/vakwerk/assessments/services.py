@@ -187,13 +187,9 @@ def _colleague(subject: Subject, employee: Employee) -> None:
         raise ValidationError(_("You cannot rate yourself as a colleague."))
 
 
-@transaction.atomic
-def peers_nominate(*, subject: Subject, actor: Actor, peers: list[Employee]) -> None:
-    """The subject proposes colleagues; the manager approves or changes the list."""
+def _checked_peers(subject: Subject, peers: list[Employee]) -> dict[int, Employee]:
+    """The chosen colleagues by id, after checking their number and that each may rate."""
     round_ = subject.round
-    require_open(round_)
-    if not round_.use_peers:
-        raise ValidationError(_("This round has no colleague feedback."))
     unique = {p.pk: p for p in peers}
     if not round_.peers_min <= len(unique) <= round_.peers_max:
         raise ValidationError(
@@ -202,6 +198,17 @@ def peers_nominate(*, subject: Subject, actor: Actor, peers: list[Employee]) -> 
         )
     for peer in unique.values():
         _colleague(subject, peer)
+    return unique
+
+
+@transaction.atomic
+def peers_nominate(*, subject: Subject, actor: Actor, peers: list[Employee]) -> None:
+    """The subject proposes colleagues; the manager approves or changes the list."""
+    round_ = subject.round
+    require_open(round_)
+    if not round_.use_peers:
+        raise ValidationError(_("This round has no colleague feedback."))
+    unique = _checked_peers(subject, peers)
     subject = Subject.objects.select_for_update().get(pk=subject.pk)
     if subject.peers_approved_at is not None:
         raise ValidationError(_("Your manager has already approved your colleagues."))
@@ -231,14 +238,7 @@ def peers_approve(*, subject: Subject, actor: Actor, peers: list[Employee]) -> N
     """The manager settles the colleagues who rate the subject; they get their invitations."""
     round_ = subject.round
     require_open(round_)
-    unique = {p.pk: p for p in peers}
-    if not round_.peers_min <= len(unique) <= round_.peers_max:
-        raise ValidationError(
-            _("Choose between %(min)s and %(max)s colleagues; you chose %(count)s.")
-            % {"min": round_.peers_min, "max": round_.peers_max, "count": len(unique)}
-        )
-    for peer in unique.values():
-        _colleague(subject, peer)
+    unique = _checked_peers(subject, peers)
     subject = Subject.objects.select_for_update().get(pk=subject.pk)
     current = subject.invitations.filter(source=Source.PEER)
     current.exclude(rater_id__in=unique).exclude(status=InvitationStatus.COMPLETED).update(
