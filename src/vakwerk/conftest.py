@@ -80,4 +80,5 @@ def framework_version(organisation: Organisation) -> FrameworkVersion:
     version = framework.versions.get()
     services.framework_add_pack(version=version, actor=actor, pack=values_pack)
     services.framework_publish(version=version, actor=actor)
+    version.refresh_from_db()
     return version

@@ -16,7 +16,12 @@ from vakwerk.assessments.models import (
     InvitationStatus,
     Round,
 )
-from vakwerk.assessments.privacy import person_key, rater_pseudonym, visible_sources
+from vakwerk.assessments.privacy import (
+    anonymous_rater_counts,
+    group_is_visible,
+    person_key,
+    rater_pseudonym,
+)
 from vakwerk.assessments.sjt import sjt_evidence_rows
 from vakwerk.audit.services import Actor, audit_log
 
@@ -24,31 +29,25 @@ COLUMNS = ("person", "competency", "source", "rater", "item", "score", "categori
 
 
 def evidence_rows(round_: Round) -> Iterator[dict[str, object]]:
-    visible = {
-        subject.pk: visible_sources(subject) for subject in round_.subjects.select_related("round")
-    }
-    answers = (
-        Answer.objects.filter(
-            invitation__subject__round=round_,
-            invitation__status=InvitationStatus.COMPLETED,
-            value__isnull=False,
-        )
-        .values_list(
-            "invitation__subject_id",
-            "invitation__subject__employee__employee_number",
-            "invitation__subject__employee_id",
-            "indicator__competency__code",
-            "invitation__source",
-            "invitation_id",
-            "indicator_id",
-            "value",
-        )
-        .order_by("invitation__subject__employee_id", "indicator_id", "invitation_id")
+    """The round's answers, sorted by person, competency, item, source and pseudonym, so the
+    order of rows says nothing about the order in which raters were invited or answered."""
+    counts = anonymous_rater_counts(round_)
+    answers = Answer.objects.filter(
+        invitation__subject__round=round_,
+        invitation__status=InvitationStatus.COMPLETED,
+        value__isnull=False,
+    ).values_list(
+        "invitation__subject_id",
+        "invitation__subject__employee__employee_number",
+        "invitation__subject__employee_id",
+        "indicator__competency__code",
+        "invitation__source",
+        "invitation_id",
+        "indicator_id",
+        "value",
     )
-    for subject_id, number, employee_id, code, source, invitation_id, item, value in answers:
-        if source not in visible[subject_id]:
-            continue
-        yield {
+    rows: list[dict[str, object]] = [
+        {
             "person": person_key(number, employee_id),
             "competency": code,
             "source": source,
@@ -57,6 +56,13 @@ def evidence_rows(round_: Round) -> Iterator[dict[str, object]]:
             "score": value,
             "categories": FREQUENCY_CATEGORIES,
         }
+        for subject_id, number, employee_id, code, source, invitation_id, item, value in answers
+        if group_is_visible(counts, round_, subject_id, source, code)
+    ]
+    rows.sort(
+        key=lambda r: tuple(str(r[k]) for k in ("person", "competency", "item", "source", "rater"))
+    )
+    yield from rows
     yield from sjt_evidence_rows(round_)
 
 

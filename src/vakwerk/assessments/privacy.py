@@ -1,7 +1,9 @@
 """The one place that decides what of a person's feedback may be shown to anyone.
 
-Peer and external answers and comments are only ever shown aggregated, per source group, when
-at least ``round.anonymity_threshold`` raters of that group completed their questionnaire.
+Peer and external answers and comments are only ever shown aggregated, per source group and
+competency, when at least ``round.anonymity_threshold`` raters of that group completed their
+questionnaire and answered that competency (a "cannot judge" on every behaviour of a
+competency does not count: otherwise three completions could show one person's answers).
 Self and manager answers are not anonymous by nature (there is one of each) and are shown as
 they are. Pages, exports and the API all read feedback through these functions; every look at
 someone else's feedback writes an audit line.
@@ -71,6 +73,38 @@ def visible_sources(subject: Subject) -> set[str]:
     return {source for source, group in source_groups(subject).items() if group.visible}
 
 
+def anonymous_rater_counts(
+    round_: Round, subject: Subject | None = None
+) -> dict[tuple[int, str, str], int]:
+    """(subject id, source, competency code) -> how many completed peer or external raters
+    answered at least one behaviour of that competency. One grouped query for a whole round."""
+    answers = Answer.objects.filter(
+        invitation__subject__round=round_,
+        invitation__status=InvitationStatus.COMPLETED,
+        invitation__source__in=ANONYMOUS_SOURCES,
+        value__isnull=False,
+    )
+    if subject is not None:
+        answers = answers.filter(invitation__subject=subject)
+    rows = answers.values_list(
+        "invitation__subject_id", "invitation__source", "indicator__competency__code"
+    ).annotate(n=Count("invitation_id", distinct=True))
+    return {(subject_id, source, code): n for subject_id, source, code, n in rows}
+
+
+def group_is_visible(
+    counts: dict[tuple[int, str, str], int],
+    round_: Round,
+    subject_id: int,
+    source: str,
+    code: str,
+) -> bool:
+    """Whether answers of ``source`` about ``code`` for this subject may be shown at all."""
+    if source not in ANONYMOUS_SOURCES:
+        return True
+    return counts.get((subject_id, source, code), 0) >= round_.anonymity_threshold
+
+
 def subject_feedback(
     subject: Subject, *, actor: Actor, viewer_is_subject: bool
 ) -> dict[str, CompetencyFeedback]:
@@ -80,6 +114,11 @@ def subject_feedback(
     value, and comments of groups at or above the threshold (in a stable, not rater, order).
     """
     sources = visible_sources(subject)
+    counts = anonymous_rater_counts(subject.round, subject)
+
+    def shown(source: str, code: str) -> bool:
+        return group_is_visible(counts, subject.round, subject.pk, source, code)
+
     feedback: dict[str, CompetencyFeedback] = defaultdict(lambda: CompetencyFeedback(code=""))
     answers = (
         Answer.objects.filter(
@@ -92,6 +131,8 @@ def subject_feedback(
         .annotate(n=Count("id"))
     )
     for row in answers:
+        if not shown(row["invitation__source"], row["indicator__competency__code"]):
+            continue
         item = feedback[row["indicator__competency__code"]]
         item.code = row["indicator__competency__code"]
         per_source = item.distribution.setdefault(row["invitation__source"], {})
@@ -105,6 +146,8 @@ def subject_feedback(
         invitation__source__in=sources,
     ).order_by("competency_code", "text")
     for comment in comments.values("competency_code", "invitation__source", "text"):
+        if not shown(comment["invitation__source"], comment["competency_code"]):
+            continue
         item = feedback[comment["competency_code"]]
         item.code = comment["competency_code"]
         item.comments.setdefault(comment["invitation__source"], []).append(comment["text"])

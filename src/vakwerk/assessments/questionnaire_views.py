@@ -36,6 +36,7 @@ from vakwerk.assessments.questionnaire_forms import ExternalRaterForm, PeersForm
 from vakwerk.assessments.services import RoundClosedError
 from vakwerk.audit.services import Actor, client_ip
 from vakwerk.frameworks.models import Indicator
+from vakwerk.lib.ids import parse_id
 from vakwerk.organisations.models import Membership
 from vakwerk.organisations.permissions import OrganisationRequest, role_required
 from vakwerk.people.models import Employee
@@ -98,7 +99,7 @@ def mine(request: OrganisationRequest) -> HttpResponse:
 
 
 def _ids(values: list[str]) -> list[int]:
-    return [int(value) for value in values if value.isdigit()][:100]
+    return [pk for pk in map(parse_id, values) if pk is not None][:100]
 
 
 def _peer_picker(
@@ -297,7 +298,8 @@ def posted_answers(
     for key in post:
         if key.startswith(ITEM_PREFIX):
             raw_id = key.removeprefix(ITEM_PREFIX)
-            indicator = indicators.get(int(raw_id)) if raw_id.isdigit() else None
+            pk = parse_id(raw_id)
+            indicator = indicators.get(pk) if pk is not None else None
             if indicator is None:
                 raise ValidationError(_("This question is not part of this questionnaire."))
             raw = post.get(key, "")
@@ -317,6 +319,7 @@ def posted_answers(
     return answers, comments
 
 
+@transaction.atomic
 def _save(
     invitation: Invitation,
     answers: list[tuple[Indicator, int | None]],

@@ -13,6 +13,7 @@ from vakwerk.assessments import reminders, round_selectors, services
 from vakwerk.assessments.models import RoundStatus
 from vakwerk.assessments.round_forms import CHOICE_GROUPS, ExtendForm, RoundForm
 from vakwerk.audit.services import Actor
+from vakwerk.lib.ids import parse_id
 from vakwerk.lib.pagination import paginate
 from vakwerk.measurement import selectors as measurement_selectors
 from vakwerk.organisations.models import Role
@@ -155,9 +156,10 @@ def round_remind(request: OrganisationRequest, round_id: int) -> HttpResponse:
     team = None
     team_id = request.POST.get("team", "")
     if team_id:
-        if not team_id.isdigit():
+        team_pk = parse_id(team_id)
+        if team_pk is None:
             raise Http404
-        team = get_object_or_404(Team, pk=int(team_id), organisation=request.organisation)
+        team = get_object_or_404(Team, pk=team_pk, organisation=request.organisation)
     try:
         reminded = reminders.remind_non_responders(
             round_=round_,

@@ -82,6 +82,16 @@ def round_create(
         raise ValidationError({"version": _("Choose a published framework version.")})
     if round_.anonymity_threshold is None:
         round_.anonymity_threshold = organisation.anonymity_threshold
+    if round_.anonymity_threshold < organisation.anonymity_threshold:
+        raise ValidationError(
+            {
+                "anonymity_threshold": _(
+                    "Your organisation's policy sets the anonymity threshold at %(minimum)s or "
+                    "more."
+                )
+                % {"minimum": organisation.anonymity_threshold}
+            }
+        )
     round_.full_clean()
     round_.save()
     round_.departments.set(departments)
@@ -185,6 +195,11 @@ def _colleague(subject: Subject, employee: Employee) -> None:
         )
     if employee.pk == subject.employee_id:
         raise ValidationError(_("You cannot rate yourself as a colleague."))
+    if employee.pk == subject.employee.manager_id:
+        raise ValidationError(
+            _("%(name)s already rates as the manager and cannot also be a colleague.")
+            % {"name": employee.full_name}
+        )
 
 
 def _checked_peers(subject: Subject, peers: list[Employee]) -> dict[int, Employee]:
@@ -274,6 +289,25 @@ def external_invite(
     require_open(round_)
     if not round_.use_external:
         raise ValidationError(_("This round has no external raters."))
+    email = email.strip().lower()
+    # Each external rater must be a different outsider: otherwise a group could be padded to
+    # the anonymity threshold with addresses whose answers are already known.
+    if subject.invitations.filter(source=Source.EXTERNAL, external_email__iexact=email).exists():
+        raise ValidationError(
+            {
+                "email": _("This address has already been invited for %(name)s.")
+                % {"name": subject.employee.full_name}
+            }
+        )
+    if Employee.objects.filter(organisation=round_.organisation, email__iexact=email).exists():
+        raise ValidationError(
+            {
+                "email": _(
+                    "This address belongs to an employee; invite "
+                    "colleagues as colleagues, not as external raters."
+                )
+            }
+        )
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         subject=subject,
@@ -350,6 +384,8 @@ def answer_save(*, invitation: Invitation, indicator: Indicator, value: int | No
             break
         except IntegrityError:  # the same answer arrived twice at the same moment
             continue
+    else:
+        raise ValidationError(_("The answer could not be saved; please try again."))
     if invitation.started_at is None:
         Invitation.objects.filter(pk=invitation.pk, started_at__isnull=True).update(
             started_at=timezone.now()
@@ -376,11 +412,15 @@ def invitation_complete(*, invitation: Invitation, actor: Actor) -> None:
     invitation.status = InvitationStatus.COMPLETED
     invitation.completed_at = timezone.now()
     invitation.save(update_fields=["status", "completed_at"])
+    anonymous = invitation.source in (Source.PEER, Source.EXTERNAL)
     audit_log(
         organisation=invitation.subject.round.organisation,
-        actor=actor,
+        # A colleague's or external rater's completion is logged against the round, without
+        # the invitation: invitation ids would let a reader tie pseudonyms in the evidence to
+        # people.
+        actor=Actor(user=None, origin=None) if anonymous else actor,
         action="round.answers_complete",
-        target=invitation,
+        target=invitation.subject.round if anonymous else invitation,
         details={"source": invitation.source},
     )
 

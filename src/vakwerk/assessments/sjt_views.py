@@ -7,6 +7,7 @@ opens their own test; anyone else gets 404.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -78,6 +79,7 @@ def _context(
     }
 
 
+@transaction.atomic
 def _save(request: OrganisationRequest, subject: Subject, item: SjtItem) -> None:
     """Save every rating given on the page; ratings left empty are left alone."""
     for option in item.options.all():

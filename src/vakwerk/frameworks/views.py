@@ -17,6 +17,7 @@ from vakwerk.frameworks.forms import (
     RoleProfileForm,
 )
 from vakwerk.frameworks.models import Competency, FrameworkVersion, RoleProfile
+from vakwerk.lib.ids import parse_id
 from vakwerk.organisations.models import Role
 from vakwerk.organisations.permissions import OrganisationRequest, role_required
 
@@ -198,7 +199,8 @@ def version_compare(request: OrganisationRequest, version_id: int) -> HttpRespon
     version = selectors.version_of(request.organisation, version_id)
     other_id = request.GET.get("met", "")
     others = version.framework.versions.exclude(pk=version.pk)
-    other = others.filter(pk=int(other_id)).first() if other_id.isdigit() else None
+    other_pk = parse_id(other_id)
+    other = others.filter(pk=other_pk).first() if other_pk is not None else None
     if other is None:
         other = others.filter(number__lt=version.number).order_by("-number").first()
     if other is None:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from vakwerk.audit.services import Actor
 from vakwerk.frameworks.models import RoleProfile
+from vakwerk.lib.ids import parse_id
 from vakwerk.lib.pagination import paginate, querystring_without_page
 from vakwerk.organisations.models import Role
 from vakwerk.organisations.permissions import OrganisationRequest, role_required
@@ -19,8 +20,9 @@ from vakwerk.people.forms import EndEmploymentForm
 
 def _id_in(value: str, queryset: QuerySet[Any]) -> int | None:
     """``value`` as the id of an object in ``queryset``; anything else is ignored."""
-    if value.isdigit() and queryset.filter(pk=int(value)).exists():
-        return int(value)
+    pk = parse_id(value)
+    if pk is not None and queryset.filter(pk=pk).exists():
+        return pk
     return None
 
 

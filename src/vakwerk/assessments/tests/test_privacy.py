@@ -119,3 +119,58 @@ def test_the_export_is_in_the_engine_format_and_audited(subject):
     assert row[5] == "3"
     assert row[6] == "5"
     assert AuditEvent.objects.filter(action="round.evidence_export").exists()
+
+
+def test_a_competency_answered_by_fewer_raters_than_the_threshold_stays_hidden(subject):
+    peers = peer_invitations(subject)
+    items = services.invitation_items(peers[0])
+    hidden_code = items[0].competency.code
+    # Three colleagues complete, but two of them cannot judge the first competency at all.
+    for number, invitation in enumerate(peers[:3]):
+        for item in items:
+            cannot = number > 0 and item.competency.code == hidden_code
+            services.answer_save(invitation=invitation, indicator=item, value=None if cannot else 2)
+        services.invitation_complete(invitation=invitation, actor=ACTOR)
+    feedback = subject_feedback(subject, actor=ACTOR, viewer_is_subject=True)
+    assert Source.PEER not in feedback.get(hidden_code, CompetencyFeedbackStub).distribution
+    shown = [code for code, item in feedback.items() if Source.PEER in item.distribution]
+    assert shown
+    assert hidden_code not in shown
+    rows = [r for r in exported(subject) if r["source"] == "peer"]
+    assert rows
+    assert hidden_code not in {row["competency"] for row in rows}
+
+
+class CompetencyFeedbackStub:
+    distribution: dict = {}
+
+
+def test_export_order_says_nothing_about_who_answered_first(subject):
+    peers = peer_invitations(subject)
+    for invitation, value in zip(peers[:3], (1, 3, 4), strict=True):
+        complete(invitation, value)
+    rows = [r for r in exported(subject) if r["source"] == "peer"]
+    keys = [(r["person"], r["competency"], r["item"], r["source"], r["rater"]) for r in rows]
+    assert keys == sorted(keys)
+
+
+def test_evidence_of_an_open_round_cannot_be_downloaded(member_client, organisation, subject):
+    from django.urls import reverse
+
+    from vakwerk.organisations.models import Role
+
+    client, _ = member_client(organisation, Role.HR)
+    response = client.get(reverse("evidence:round", args=[subject.round.pk]))
+    assert response.status_code == 302
+    services.round_close(round_=subject.round, actor=ACTOR)
+    response = client.get(reverse("evidence:round", args=[subject.round.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+
+
+def test_a_colleagues_completion_is_logged_without_the_invitation(subject):
+    invitation = peer_invitations(subject)[0]
+    complete(invitation, 2)
+    event = AuditEvent.objects.get(action="round.answers_complete")
+    assert event.object_type == "assessments.round"
+    assert event.actor is None

@@ -157,3 +157,36 @@ def test_extending_and_closing(open_round):
     services.round_close(round_=open_round, actor=ACTOR)
     with pytest.raises(ValidationError):
         services.round_extend(round_=open_round, actor=ACTOR, closes_on=later + dt.timedelta(1))
+
+
+def test_the_manager_cannot_also_be_a_colleague(open_round, team):
+    manager, members = team
+    subject = Subject.objects.get(round=open_round, employee=members[0])
+    with pytest.raises(ValidationError, match="already rates as the manager"):
+        services.peers_nominate(subject=subject, actor=ACTOR, peers=[manager, *members[1:3]])
+
+
+def test_external_raters_must_be_different_outsiders(open_round, team):
+    _, members = team
+    subject = Subject.objects.get(round=open_round, employee=members[0])
+    services.external_invite(
+        subject=subject, actor=ACTOR, name="A", email="ketenpartner@example.nl", relation="x"
+    )
+    with pytest.raises(ValidationError, match="already been invited"):
+        services.external_invite(
+            subject=subject, actor=ACTOR, name="B", email="Ketenpartner@example.nl", relation="x"
+        )
+    with pytest.raises(ValidationError, match="belongs to an employee"):
+        services.external_invite(
+            subject=subject, actor=ACTOR, name="C", email=members[1].email, relation="x"
+        )
+
+
+def test_a_round_cannot_go_below_the_organisations_threshold(organisation, framework_version):
+    organisation.anonymity_threshold = 5
+    organisation.save()
+    round_ = RoundFactory.build(
+        organisation=organisation, version=framework_version, anonymity_threshold=3
+    )
+    with pytest.raises(ValidationError, match="5 or more"):
+        services.round_create(round_=round_, actor=ACTOR)
