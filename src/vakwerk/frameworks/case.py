@@ -454,6 +454,8 @@ def parse_case_json(raw: bytes) -> dict[str, Any]:
                 % {"line": error.lineno, "column": error.colno}
             ]
         ) from None
+    except ValueError:  # e.g. a number with thousands of digits, which Python refuses
+        raise CaseError([_("The file is not JSON Vakwerk can read.")]) from None
     if not isinstance(data, dict):
         raise CaseError([_("Not a CASE package: the file holds no JSON object.")])
     return data

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import zipfile
 from collections.abc import Iterable
@@ -150,6 +151,8 @@ EXPECTED: dict[str, Promise] = {
     "manager_loop": _("managers without a loop (this chain comes back: %(chain)s)"),
     "team_department": _("one department per team (row %(row)s puts this team under %(other)s)"),
 }
+
+logger = logging.getLogger(__name__)
 
 
 class ImportFileError(Exception):
@@ -282,13 +285,15 @@ def _read_xlsx(data: bytes) -> Table:
         raise ImportFileError(_("The XLSX file is damaged and cannot be read.")) from error
     try:
         sheet = workbook.worksheets[0]
-        rows = (
+        rows = [
             (number, [_cell_text(value) for value in values])
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-        )
-        return _table(rows)
+        ]
+    except Exception as error:  # read-only mode parses a sheet only while it is read
+        raise ImportFileError(_("The XLSX file is damaged and cannot be read.")) from error
     finally:
         workbook.close()
+    return _table(iter(rows))
 
 
 def _cell_text(value: object) -> str:
@@ -1056,7 +1061,12 @@ def import_job_start(*, job: ImportJob, actor: Actor) -> ImportJob:
         job_id = job.pk
         transaction.on_commit(lambda: apply_people_import.enqueue(job_id))
     elif claimed:
-        import_job_run(job_id=job.pk, origin=actor.origin)
+        try:
+            import_job_run(job_id=job.pk, origin=actor.origin)
+        except Exception:
+            # The job is marked failed (the job page says so) and nothing was written;
+            # the person who pressed apply sees that page rather than an error page.
+            logger.exception("People import %s failed", job.pk)
     job.refresh_from_db()
     return job
 

@@ -525,3 +525,10 @@ def test_a_package_error_found_on_import_is_shown_with_its_place(
     assert response.status_code == 200
     assert "CFItems[3]: fullStatement is missing" in response.content.decode()
     assert not Framework.objects.filter(organisation=other_organisation).exists()
+
+
+def test_a_number_too_long_for_python_is_a_clear_error():
+    from vakwerk.frameworks.case import CaseError, parse_case_json
+
+    with pytest.raises(CaseError):
+        parse_case_json(b'{"CFDocument": ' + b"9" * 5000 + b"}")
