@@ -44,3 +44,9 @@ def test_employee_list_is_paged_with_a_bounded_number_of_queries(
     with django_assert_max_num_queries(20):
         response = client.get(reverse("people:employees"))
     assert len(response.context["page"].object_list) == 50
+
+
+def test_odd_digits_in_a_filter_do_not_crash_the_page(member_client, organisation):
+    client, _ = member_client(organisation, Role.HR)
+    response = client.get(reverse("people:employees"), {"team": "²", "functieprofiel": "9" * 5000})
+    assert response.status_code == 200
