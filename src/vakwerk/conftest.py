@@ -1,11 +1,12 @@
 """Fixtures shared by every test module."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from vakwerk.accounts.models import User
 from vakwerk.accounts.services import totp_enrol
@@ -30,6 +31,15 @@ def _fast_hashing(settings: Any) -> None:
 def _tasks_run_at_once(settings: Any) -> None:
     """Tasks run in the process that enqueues them, so no test needs a worker."""
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def english(settings: Any) -> Iterator[None]:
+    """For tests that assert on messages: English, the source language (Dutch is the default
+    and its catalogue is compiled)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

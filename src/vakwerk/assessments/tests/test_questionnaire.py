@@ -30,7 +30,7 @@ from vakwerk.people.models import Employee
 from vakwerk.tests.factories import EmployeeFactory, RoundFactory, TeamFactory
 
 pytest_plugins = ["vakwerk.tests.browser"]
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 ACTOR = Actor(user=None)
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -46,11 +46,6 @@ class Team:
 
     def invitation(self, employee: Employee, source: str = Source.SELF) -> Invitation:
         return Invitation.objects.get(subject__employee=employee, source=source)
-
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
 
 
 @pytest.fixture

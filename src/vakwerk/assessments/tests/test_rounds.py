@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from vakwerk.assessments import reminders, services
 from vakwerk.assessments.models import (
@@ -34,18 +34,6 @@ from vakwerk.tests.factories import (
 pytestmark = pytest.mark.django_db
 ACTOR = Actor(user=None)
 SECRET_COMMENT = "Zeer geheime opmerking over samenwerking"
-
-
-@pytest.fixture
-def immediate_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-
-
-@pytest.fixture
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
@@ -353,7 +341,6 @@ def test_team_reminder_sends_one_email_per_non_responder_once(
     open_round,
     team,
     other_team,
-    immediate_tasks,
     django_capture_on_commit_callbacks,
     mailoutbox,
 ):
@@ -400,7 +387,7 @@ def test_a_reminder_lists_nothing_that_was_answered_in_the_meantime(open_round, 
 
 
 def test_external_raters_are_told_to_use_their_invitation_link(
-    open_round, team, immediate_tasks, django_capture_on_commit_callbacks, mailoutbox, english
+    open_round, team, django_capture_on_commit_callbacks, mailoutbox, english
 ):
     _manager, members = team
     subject = Subject.objects.get(round=open_round, employee=members[0])
@@ -421,7 +408,7 @@ def test_external_raters_are_told_to_use_their_invitation_link(
 
 
 def test_automatic_reminders_go_out_only_on_the_right_day(
-    open_round, immediate_tasks, django_capture_on_commit_callbacks, mailoutbox
+    open_round, django_capture_on_commit_callbacks, mailoutbox
 ):
     too_early = open_round.closes_on - dt.timedelta(days=4)
     right_day = open_round.closes_on - dt.timedelta(days=3)
@@ -446,7 +433,7 @@ def test_closed_rounds_get_no_reminders(open_round, mailoutbox):
 
 
 def test_the_command_queues_the_due_reminders(
-    open_round, immediate_tasks, django_capture_on_commit_callbacks, mailoutbox
+    open_round, django_capture_on_commit_callbacks, mailoutbox
 ):
     right_day = open_round.closes_on - dt.timedelta(days=3)
     out = StringIO()

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from vakwerk.assessments import services
 from vakwerk.assessments.models import (
@@ -18,15 +18,8 @@ from vakwerk.audit.services import Actor
 from vakwerk.frameworks.models import Indicator, RoleProfile
 from vakwerk.tests.factories import EmployeeFactory, RoundFactory, TeamFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 ACTOR = Actor(user=None)
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    """Messages are asserted in English, the source language."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -16,14 +16,9 @@ from vakwerk.frameworks.models import RoleProfile
 from vakwerk.organisations.models import Role
 from vakwerk.tests.factories import EmployeeFactory, RoundFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 ACTOR = Actor(user=None)
 PACK = "sjt-ambtelijk-vakmanschap-3.0"
-
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from collections import Counter
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import translation
 
 from vakwerk.assessments import services
 from vakwerk.assessments.models import (
@@ -27,16 +26,9 @@ from vakwerk.measurement.models import Estimate, EstimateRun, RunStatus
 from vakwerk.organisations.models import Role
 from vakwerk.tests.factories import EmployeeFactory, RoundFactory, TeamFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 ACTOR = Actor(user=None)
 NUMBERS = ("estimate", "sd", "lower90", "upper90", "level", "level_lower", "level_upper")
-
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from vakwerk.people.importing import ImportFileError, build_plan, parse_date, re
 from vakwerk.people.models import Department, Employee, ImportJob, ImportStatus, Team
 from vakwerk.tests.factories import EmployeeFactory, TeamFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 HEADER = [
     "Personeelsnummer",
@@ -35,14 +35,6 @@ HEADER = [
     "Datum uit dienst",
 ]
 ACTOR = Actor(user=None)
-
-
-@pytest.fixture(autouse=True)
-def _english(settings):
-    """Messages are asserted in English, the source language; Dutch is checked where named."""
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
 
 
 def person(number, first="Anna", last="Jansen", **extra):
@@ -429,14 +421,7 @@ def test_one_audit_line_per_apply_with_counts_and_numbers(organisation):
 # Jobs and the task -----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def immediate_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-
-
-def test_a_large_file_is_applied_by_the_task(
-    organisation, immediate_tasks, django_capture_on_commit_callbacks
-):
+def test_a_large_file_is_applied_by_the_task(organisation, django_capture_on_commit_callbacks):
     rows = [person(str(n)) for n in range(importing.TASK_THRESHOLD + 1)]
     job = importing.import_job_create(
         organisation=organisation, actor=ACTOR, file_name="groot.csv", data=csv_bytes(rows)
