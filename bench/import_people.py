@@ -19,17 +19,18 @@ import argparse
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from _scratch import PostgresUnavailableError, scratch_database
+from _scratch import run_child as run_script
+
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = 20_000
 TARGET_SECONDS = 10.0
 PHASES = ("dry run", "apply", "re-import dry run", "re-import apply")
-DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
 BENCH_DB = "vakwerk_bench"
 
 FIRST = ["Anna", "Bram", "Chloë", "Daan", "Emma", "Fatima", "Gijs", "Hanna", "Ilse", "Joris",
@@ -135,34 +136,20 @@ def child(csv_path: Path) -> None:
 
 
 def run_child(csv_path: Path, database_url: str) -> dict:
-    env = {**os.environ, "DATABASE_URL": database_url, "VAKWERK_LOG_LEVEL": "WARNING"}
-    result = subprocess.run(
-        [sys.executable, __file__, "--child", str(csv_path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    return run_script(
+        Path(__file__),
+        ["--child", str(csv_path)],
+        database_url,
+        env={"VAKWERK_LOG_LEVEL": "WARNING"},
     )
-    if result.returncode != 0:
-        raise RuntimeError(result.stderr[-3000:])
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def postgres(csv_path: Path) -> dict | str:
-    import psycopg
-
-    base = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
     try:
-        admin = psycopg.connect(base.replace("postgres://", "postgresql://", 1), autocommit=True)
-    except psycopg.OperationalError as error:
-        return f"PostgreSQL not reachable: {error}".splitlines()[0]
-    with admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {BENCH_DB}")
-        try:
-            return run_child(csv_path, base.rsplit("/", 1)[0] + f"/{BENCH_DB}")
-        finally:
-            admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        with scratch_database(BENCH_DB) as database_url:
+            return run_child(csv_path, database_url)
+    except PostgresUnavailableError as error:
+        return str(error)
 
 
 def main() -> int:

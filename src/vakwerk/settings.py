@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "vakwerk.frameworks",
     "vakwerk.assessments",
     "vakwerk.measurement",
+    "vakwerk.insights",
     "django_tasks_db",
     "vakwerk.audit",
     "vakwerk.lib",
@@ -105,7 +106,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # Tests use a file, not memory: with an in-memory database Django shares one connection
     # between the live server's threads, which is not safe for concurrent (htmx) requests.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
+    # Two test runs at once need two files: VAKWERK_TEST_DB names another one.
+    DATABASES["default"]["TEST"] = {
+        "NAME": env.get_str("VAKWERK_TEST_DB", str(BASE_DIR / "var" / "test.sqlite3"))
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -240,6 +244,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.get_str("VAKWERK_LOG_LEVEL", "INFO")},
+    # WeasyPrint and the font subsetter it uses log every step of every PDF at INFO.
+    "loggers": {
+        "fontTools": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }
 
 # A cache shared by all workers: login throttling and one-time TOTP codes depend on it.

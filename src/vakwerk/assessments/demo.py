@@ -39,7 +39,7 @@ def _clip(value: float) -> int:
 
 def _answer(rng: random.Random, truth: float, level: int, leniency: float) -> int:
     # A behaviour of a higher level is shown less often by the same person.
-    return _clip(2.2 + 1.1 * (truth - (level - 2.5) * 0.7) + leniency + rng.gauss(0, 0.6))
+    return _clip(2.9 + 1.1 * (truth - (level - 2.5) * 0.7) + leniency + rng.gauss(0, 0.6))
 
 
 @transaction.atomic
@@ -124,6 +124,18 @@ def _fill_sjt(
     Subject.objects.bulk_update(subjects, ["sjt_completed_at"])
 
 
+def _estimate(round_: Round) -> None:
+    """Compute the closed round's estimates right away (the demo has no worker running yet)."""
+    from vakwerk.measurement.engine import ENGINE_VERSION
+    from vakwerk.measurement.models import EstimateRun
+    from vakwerk.measurement.services import estimates_compute
+
+    run = EstimateRun.objects.create(
+        organisation=round_.organisation, round=round_, engine_version=ENGINE_VERSION
+    )
+    estimates_compute(run_id=run.pk)
+
+
 def seed_rounds(organisation: Organisation, department_name: str = "Publiekszaken") -> None:
     """Two closed rounds for one department and an open round for the whole organisation."""
     if Round.objects.filter(organisation=organisation).exists():
@@ -168,6 +180,7 @@ def seed_rounds(organisation: Organisation, department_name: str = "Publiekszake
             status=RoundStatus.CLOSED,
             closed_at=timezone.make_aware(dt.datetime.combine(closes, dt.time(17))),
         )
+        _estimate(round_)
     open_round = services.round_create(
         round_=Round(
             organisation=organisation,

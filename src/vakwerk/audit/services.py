@@ -1,5 +1,6 @@
 """Writing audit lines. Call these inside the transaction of the change they describe."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -44,15 +45,40 @@ def audit_log(
     result: str = Result.SUCCESS,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    safe_details = {k: v for k, v in (details or {}).items() if k.lower() not in SECRET_KEYS}
-    return AuditEvent.objects.create(
+    event = _event(organisation, actor, action, target, details)
+    event.result = result
+    event.save()
+    return event
+
+
+def _event(
+    organisation: "Organisation | None",
+    actor: Actor,
+    action: str,
+    target: models.Model | None,
+    details: dict[str, Any] | None,
+) -> AuditEvent:
+    return AuditEvent(
         organisation=organisation,
         actor=actor.user,
         actor_label=actor.user.email if actor.user else "",
         action=action,
         object_type=target._meta.label_lower if target is not None else "",
         object_id=str(target.pk) if target is not None else "",
-        result=result,
         origin=actor.origin,
-        details=safe_details,
+        details={k: v for k, v in (details or {}).items() if k.lower() not in SECRET_KEYS},
+    )
+
+
+def audit_log_many(
+    *,
+    organisation: "Organisation",
+    actor: Actor,
+    action: str,
+    targets: Sequence[models.Model],
+    details: dict[str, Any] | None = None,
+) -> None:
+    """One line per target in one insert (e.g. every person shown on a team page)."""
+    AuditEvent.objects.bulk_create(
+        _event(organisation, actor, action, target, details) for target in targets
     )

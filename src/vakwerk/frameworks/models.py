@@ -137,6 +137,14 @@ class Competency(models.Model):
     def label(self) -> str:
         return localized(self, "name")
 
+    @property
+    def why_daily_label(self) -> str:
+        return localized(self, "why_daily")
+
+    @property
+    def why_career_label(self) -> str:
+        return localized(self, "why_career")
+
 
 class Indicator(models.Model):
     """An observable behaviour at one level: later a questionnaire item."""

@@ -20,6 +20,15 @@ class RunStatus(models.TextChoices):
 PENDING_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
+class AgreementClass(models.TextChoices):
+    """Self-other agreement as used in 360 practice (docs/measurement.md section 6)."""
+
+    OVERESTIMATES = "overestimates", _("Rates themselves higher than others do")
+    UNDERESTIMATES = "underestimates", _("Rates themselves lower than others do")
+    AGREES_HIGH = "agrees_high", _("Agrees with others, on a high level")
+    AGREES_LOW = "agrees_low", _("Agrees with others, on a lower level")
+
+
 class EstimateRun(models.Model):
     """One computation of a round's estimates (queued when the round closes or by HR)."""
 
@@ -101,6 +110,13 @@ class Estimate(models.Model):
     level = models.FloatField(_("level"), null=True, blank=True)
     level_lower = models.FloatField(_("level, lower bound (90%)"), null=True, blank=True)
     level_upper = models.FloatField(_("level, upper bound (90%)"), null=True, blank=True)
+    agreement = models.CharField(
+        _("self-other agreement"), max_length=20, choices=AgreementClass.choices, blank=True
+    )
+    # What each rater group alone says, only for groups at or above the round's anonymity
+    # threshold (smaller peer and external groups merged into "others" or left out):
+    # {group: {"estimate": float, "sd": float, "level": float | None, "raters": int}}.
+    views = models.JSONField(_("source views"), default=dict, blank=True)
     n_self = models.PositiveIntegerField(default=0)
     n_manager = models.PositiveIntegerField(default=0)
     n_peer = models.PositiveIntegerField(default=0)
@@ -119,7 +135,15 @@ class Estimate(models.Model):
                 name="one_estimate_per_round_person_competency",
             )
         ]
-        indexes = [models.Index(fields=["organisation", "employee"])]
+        indexes = [
+            models.Index(fields=["organisation", "employee"]),
+            # The organisation view's aggregates read only these columns, so PostgreSQL
+            # answers them with an index-only scan, without the wide rows (``views``).
+            models.Index(
+                fields=["round", "competency_code", "organisation", "employee", "level"],
+                name="estimate_band_counts",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.employee_id}:{self.competency_code}={self.estimate:.2f}"

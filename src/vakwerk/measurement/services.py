@@ -30,8 +30,12 @@ from vakwerk.measurement.engine import (
     SOURCES,
     CompetencyFit,
     Evidence,
+    LevelScale,
+    SourceView,
+    agreement,
     fit_competency,
     level_scale,
+    source_views,
 )
 from vakwerk.measurement.models import PENDING_STATUSES, Estimate, EstimateRun, RunStatus
 
@@ -40,6 +44,10 @@ logger = logging.getLogger(__name__)
 # A run still queued or running after this long lost its worker (a restart, a crash): it no
 # longer blocks a new request and is marked failed when one comes in.
 STALE_AFTER = timedelta(hours=6)
+
+# Self and manager are one known rater each: their views are shown without a threshold
+# (as in assessments.privacy); peer and external groups need the round's threshold.
+NAMED_SOURCES = frozenset({"self", "manager"})
 
 # "Often" on the questionnaire's frequency scale (0..4), as a fraction of the scale: the
 # engine's level rule counts a level as reached when its indicators are rated this or higher.
@@ -229,14 +237,20 @@ def _estimates(
     now: datetime,
 ) -> Iterable[Estimate]:
     lower, upper = fit.interval(0.9)
+    scale: LevelScale | None = None
     levels: tuple[NDArray[np.float64], ...] | None = None
     if item_levels:
         try:
-            levels = level_scale(fit, item_levels, often=OFTEN).express_fit(fit, 0.9)
+            scale = level_scale(fit, item_levels, often=OFTEN)
         except ValueError:
             # No ratings by others on this competency (or none that follow the level): the
             # level scale cannot be anchored, so only the standardised estimate is stored.
-            levels = None
+            scale = None
+        else:
+            levels = scale.express_fit(fit, 0.9)
+    threshold = run.round.anonymity_threshold
+    views = source_views(fit, threshold=threshold, exempt=NAMED_SOURCES)
+    agreements = agreement(fit, threshold=threshold, exempt=NAMED_SOURCES)
     count = {source: SOURCES.index(source) for source in SOURCES}
     round_ = run.round
     for p, person in enumerate(fit.persons):
@@ -257,6 +271,8 @@ def _estimates(
             level=float(levels[0][p]) if levels else None,
             level_lower=float(levels[1][p]) if levels else None,
             level_upper=float(levels[2][p]) if levels else None,
+            agreement=agreements[p].category or "",
+            views={name: _view(view, scale) for name, view in sorted(views[p].items())},
             n_self=int(counts[count["self"]]),
             n_manager=int(counts[count["manager"]]),
             n_peer=int(counts[count["peer"]]),
@@ -265,3 +281,13 @@ def _estimates(
             computed_at=now,
             engine_version=ENGINE_VERSION,
         )
+
+
+def _view(view: SourceView, scale: LevelScale | None) -> dict[str, float | int | None]:
+    level = float(scale.express(np.array([view.estimate]))[0]) if scale else None
+    return {
+        "estimate": round(view.estimate, 4),
+        "sd": round(view.sd, 4),
+        "level": None if level is None else round(level, 3),
+        "raters": view.n_raters,
+    }

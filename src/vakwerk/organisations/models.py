@@ -57,6 +57,16 @@ class Organisation(models.Model):
         choices=ManagerVisibility.choices,
         default=ManagerVisibility.CONSENT,
     )
+    hr_visibility = models.CharField(
+        _("HR sees individual results"),
+        max_length=10,
+        choices=ManagerVisibility.choices,
+        default=ManagerVisibility.YES,
+        help_text=_(
+            "Team and organisation figures are always shown to HR as aggregates of at least "
+            "the anonymity threshold; this is about one person's report."
+        ),
+    )
     retention_results_months = models.PositiveSmallIntegerField(
         _("keep results (months)"), default=36, validators=[MinValueValidator(1)]
     )

@@ -13,6 +13,7 @@ from vakwerk.organisations.theme import validate_theme
 POLICY_FIELDS = (
     "anonymity_threshold",
     "manager_visibility",
+    "hr_visibility",
     "retention_results_months",
     "retention_comments_months",
     "retention_practice_months",

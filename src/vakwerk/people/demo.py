@@ -28,6 +28,8 @@ class DemoOrganisation:
     departments: dict[str, dict[str, list[str]]]  # department -> team -> job titles
     team_size: int
     seed: int
+    # The privacy policy for managers: "yes" in one demo, "consent" (half agree) in the other.
+    manager_visibility: str = "consent"
 
 
 VOORBEELD = DemoOrganisation(
@@ -35,6 +37,7 @@ VOORBEELD = DemoOrganisation(
     name="Gemeente Voorbeeld",
     seed=2026,
     team_size=21,
+    manager_visibility="yes",
     departments={
         "Publiekszaken": {
             "Burgerzaken Balie": ["Baliemedewerker Burgerzaken", "Medewerker Burgerzaken"],
@@ -94,7 +97,7 @@ def fixed_logins(slug: str) -> dict[str, str]:
 @transaction.atomic
 def seed_organisation(spec: DemoOrganisation) -> SeedReport:
     organisation, _ = Organisation.objects.get_or_create(
-        slug=spec.slug, defaults={"name": spec.name}
+        slug=spec.slug, defaults={"name": spec.name, "manager_visibility": spec.manager_visibility}
     )
     logins = fixed_logins(spec.slug)
     if Employee.objects.filter(organisation=organisation).exists():
@@ -152,6 +155,7 @@ def seed_organisation(spec: DemoOrganisation) -> SeedReport:
                 email = logins["medewerker"] if first_team and index == 0 else None
                 member = person(email, rng.choice(titles), team)
                 member.manager = leader
+                member.shares_results_with_manager = index % 2 == 0
                 roles = {}
                 is_hr_team = "HR" in team_name or team_name == "Bedrijfsvoering"
                 if is_hr_team and index == 0:
@@ -287,4 +291,5 @@ def seed_demo() -> tuple[list[SeedReport], list[str]]:
     for report in reports:
         seed_framework(report.organisation)
     seed_rounds(reports[0].organisation)
+    seed_rounds(reports[1].organisation, department_name="Dienstverlening")
     return reports, seed_installation_users()

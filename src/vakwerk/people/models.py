@@ -110,6 +110,12 @@ class Employee(models.Model):
         related_name="employees",
         verbose_name=_("role profile"),
     )
+    # Consent to show this person's results, used where the organisation's policy for
+    # managers or HR is "only with the employee's consent". Changed by the employee only.
+    shares_results_with_manager = models.BooleanField(
+        _("my manager may see my results"), default=False
+    )
+    shares_results_with_hr = models.BooleanField(_("HR may see my results"), default=False)
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(
         _("end date"),

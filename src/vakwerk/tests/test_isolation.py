@@ -33,6 +33,7 @@ VAKWERK_NAMESPACES = {
     "questionnaires",
     "sjt",
     "evidence",
+    "insights",
 }
 
 
@@ -68,6 +69,7 @@ def _competency(other: Organisation) -> Competency:
 
 # How to fill each URL parameter from organisation B.
 PARAMETERS: dict[str, Callable[[Organisation], str]] = {
+    "fmt": lambda other: "csv",  # an export format, not an object: B's data comes via the rest
     "slug": lambda other: other.slug,
     "round_id": lambda other: str(_round(other).pk),
     "job_id": lambda other: str(

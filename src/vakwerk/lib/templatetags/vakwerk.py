@@ -1,3 +1,6 @@
+from collections.abc import Mapping
+from typing import Any
+
 from django import forms, template
 from django.utils.safestring import SafeString
 
@@ -13,3 +16,9 @@ def styled_form(form: forms.BaseForm) -> SafeString:
     if form.is_bound:
         mark_invalid(form)
     return form.render(template_name="forms/div.html")
+
+
+@register.filter
+def get_item(mapping: Mapping[str, Any], key: str) -> Any:
+    """``mapping[key]`` in a template, or None when it is missing."""
+    return mapping.get(key) if mapping else None

@@ -14,6 +14,7 @@ def test_hr_changes_policies_and_the_change_is_audited(member_client, organisati
     data = {
         "anonymity_threshold": 5,
         "manager_visibility": "no",
+        "hr_visibility": "consent",
         "retention_results_months": 36,
         "retention_comments_months": 12,
         "retention_practice_months": 24,
@@ -25,6 +26,7 @@ def test_hr_changes_policies_and_the_change_is_audited(member_client, organisati
     organisation.refresh_from_db()
     assert organisation.anonymity_threshold == 5
     assert organisation.manager_visibility == "no"
+    assert organisation.hr_visibility == "consent"
     event = AuditEvent.objects.get(action="organisation.policies")
     assert event.organisation == organisation
     assert event.actor == user

@@ -1,0 +1,721 @@
+"""Reads for the insight pages and exports: one person, one team, the whole organisation.
+
+Every function takes the organisation first and only reads; whether the viewer may see an
+individual is decided by ``insights.access`` before these are called, and aggregates over
+people are only returned for groups of at least the organisation's anonymity threshold.
+Levels are on the framework's level scale (``Estimate.level``), which is anchored on the
+behavioural indicators and so comparable between rounds (unlike the standardised estimate).
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from vakwerk.assessments.models import (
+    Invitation,
+    InvitationStatus,
+    Round,
+    RoundStatus,
+    Source,
+    Subject,
+)
+from vakwerk.assessments.privacy import subject_feedback
+from vakwerk.audit.models import AuditEvent
+from vakwerk.audit.services import Actor
+from vakwerk.frameworks.models import Competency, Level, RoleTarget
+from vakwerk.insights.gaps import (
+    AGREEMENT_WORDS,
+    AT_TARGET,
+    BELOW,
+    STATUS_LABELS,
+    WITHIN,
+    Band,
+    gap_of,
+    is_uncertain,
+    shortfall,
+    status_of,
+)
+from vakwerk.measurement.models import Estimate, RunStatus
+from vakwerk.organisations.models import Organisation
+from vakwerk.people.models import Department, Employee, Team
+
+PARTICIPATION_SECONDS = 3600
+PRIORITIES = 3
+STRENGTHS = 2
+EVIDENCE_LABELS = {
+    Source.SELF: _("self-assessment"),
+    Source.MANAGER: _("manager"),
+    Source.PEER: _("colleagues"),
+    Source.EXTERNAL: _("external raters"),
+    "sjt": _("situational judgement test"),
+}
+# Groups of the source views shown as "others" next to the self view, most specific first.
+OTHER_GROUPS = ("others", "peer", "manager", "external")
+
+
+# --- rounds -------------------------------------------------------------------------------
+
+
+def measured_rounds(organisation: Organisation) -> QuerySet[Round]:
+    """Closed rounds with stored estimates, newest first."""
+    return (
+        Round.objects.filter(
+            organisation=organisation,
+            status=RoundStatus.CLOSED,
+            estimate_runs__status=RunStatus.DONE,
+        )
+        .select_related("version")
+        .distinct()
+        .order_by("-closed_at", "-id")
+    )
+
+
+def pick_round(rounds: Sequence[Round], round_id: int | None) -> Round | None:
+    """The asked-for round when it is among ``rounds``, else the newest."""
+    for round_ in rounds:
+        if round_.pk == round_id:
+            return round_
+    return rounds[0] if rounds else None
+
+
+def bands_for(profile_ids: Iterable[int | None]) -> dict[int, dict[str, Band]]:
+    """Role profile id -> competency code -> desired band (one query)."""
+    wanted = {pk for pk in profile_ids if pk is not None}
+    bands: dict[int, dict[str, Band]] = defaultdict(dict)
+    for target in RoleTarget.objects.filter(profile_id__in=wanted):
+        bands[target.profile_id][target.competency_code] = Band(
+            target.minimum, target.target, target.weight
+        )
+    return bands
+
+
+def scale_top(round_: Round) -> int:
+    return Level.objects.filter(version=round_.version).count() or 4
+
+
+def competencies_of(round_: Round, codes: Iterable[str] | None = None) -> list[Competency]:
+    """The round's competencies in framework order; only ``codes`` when given (the ones
+    measured: each person is measured on their role's competencies)."""
+    found = Competency.objects.filter(version=round_.version).order_by("position", "code")
+    if round_.competency_codes:
+        found = found.filter(code__in=round_.competency_codes)
+    if codes is not None:
+        found = found.filter(code__in=list(codes))
+    return list(found)
+
+
+# --- one person ---------------------------------------------------------------------------
+
+
+@dataclass
+class TrendPoint:
+    round: Round
+    level: float | None
+    lower: float | None
+    upper: float | None
+
+
+@dataclass
+class CompetencyResult:
+    competency: Competency
+    estimate: Estimate | None
+    band: Band | None
+    trend: list[TrendPoint] = field(default_factory=list)
+    comments: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def level(self) -> float | None:
+        return self.estimate.level if self.estimate else None
+
+    @property
+    def status(self) -> str | None:
+        if self.level is None or self.band is None:
+            return None
+        return status_of(self.level, self.band)
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status]) if self.status else ""
+
+    @property
+    def gap(self) -> float | None:
+        if self.level is None or self.band is None:
+            return None
+        return gap_of(self.level, self.band)
+
+    @property
+    def uncertain(self) -> bool:
+        if self.estimate is None or self.band is None:
+            return True
+        return is_uncertain(self.estimate.level_lower, self.estimate.level_upper, self.band)
+
+    @property
+    def shortfall(self) -> float:
+        if self.level is None or self.band is None:
+            return 0.0
+        return shortfall(self.level, self.band)
+
+    def _view_level(self, groups: Sequence[str]) -> float | None:
+        views = self.estimate.views if self.estimate else {}
+        for group in groups:
+            level = views.get(group, {}).get("level")
+            if level is not None:
+                return float(level)
+        return None
+
+    @property
+    def self_level(self) -> float | None:
+        return self._view_level(("self",))
+
+    @property
+    def others_level(self) -> float | None:
+        return self._view_level(OTHER_GROUPS)
+
+    @property
+    def agreement_words(self) -> tuple[str, str] | None:
+        if self.estimate is None or not self.estimate.agreement:
+            return None
+        title, text = AGREEMENT_WORDS[self.estimate.agreement]
+        return str(title), str(text)
+
+    @property
+    def comment_groups(self) -> list[tuple[str, list[str]]]:
+        return [(str(EVIDENCE_LABELS.get(s, s)), texts) for s, texts in self.comments.items()]
+
+    @property
+    def evidence_list(self) -> list[tuple[str, int]]:
+        """(source label, number of scores) for the sources that contributed."""
+        return [(str(EVIDENCE_LABELS[source]), n) for source, n in self.evidence.items()]
+
+    @property
+    def evidence(self) -> dict[str, int]:
+        e = self.estimate
+        if e is None:
+            return {}
+        counts = {
+            Source.SELF: e.n_self,
+            Source.MANAGER: e.n_manager,
+            Source.PEER: e.n_peer,
+            Source.EXTERNAL: e.n_external,
+            "sjt": e.n_sjt,
+        }
+        return {source: n for source, n in counts.items() if n}
+
+
+@dataclass
+class PersonalReport:
+    employee: Employee
+    round: Round | None
+    rounds: list[Round]  # rounds with results for this person, oldest first
+    results: list[CompetencyResult]
+    scale_top: int
+
+    @property
+    def measured(self) -> list[CompetencyResult]:
+        return [r for r in self.results if r.level is not None]
+
+    @property
+    def priorities(self) -> list[CompetencyResult]:
+        """The largest weighted shortfalls under the target (at most three)."""
+        short = [r for r in self.measured if r.band is not None and r.shortfall > 0]
+        short.sort(key=lambda r: (-r.shortfall, r.competency.position, r.competency.code))
+        return short[:PRIORITIES]
+
+    @property
+    def strengths(self) -> list[CompetencyResult]:
+        """The furthest at or above target, else the highest levels (at most two)."""
+        chosen = {r.competency.code for r in self.priorities}
+        rest = [r for r in self.measured if r.competency.code not in chosen]
+        rest.sort(
+            key=lambda r: (
+                -(r.level or 0.0) + (r.band.target if r.band else 0.0),
+                r.competency.position,
+            )
+        )
+        return rest[:STRENGTHS]
+
+    @property
+    def age_days(self) -> int | None:
+        if self.round is None or self.round.closed_at is None:
+            return None
+        return (timezone.now() - self.round.closed_at).days
+
+
+def personal_rounds(organisation: Organisation, employee: Employee) -> list[Round]:
+    """Closed rounds in which this person has results, oldest first."""
+    ids = (
+        Estimate.objects.filter(organisation=organisation, employee=employee)
+        .values_list("round_id", flat=True)
+        .distinct()
+    )
+    return list(
+        Round.objects.filter(organisation=organisation, status=RoundStatus.CLOSED, pk__in=ids)
+        .select_related("version")
+        .order_by("closed_at", "id")
+    )
+
+
+def personal_report(
+    organisation: Organisation,
+    employee: Employee,
+    *,
+    round_id: int | None = None,
+    actor: Actor,
+    viewer_is_subject: bool,
+) -> PersonalReport:
+    """One person's results in one round (the newest unless asked), with the trend over all
+    their rounds and the comments of groups at or above the anonymity threshold."""
+    rounds = personal_rounds(organisation, employee)
+    round_ = pick_round(list(reversed(rounds)), round_id)
+    if round_ is None:
+        return PersonalReport(employee, None, [], [], 4)
+    estimates: dict[tuple[int, str], Estimate] = {
+        (e.round_id, e.competency_code): e
+        for e in Estimate.objects.filter(organisation=organisation, employee=employee)
+    }
+    band_of = bands_for([employee.role_profile_id]).get(employee.role_profile_id or 0, {})
+    comments: dict[str, dict[str, list[str]]] = {}
+    subject = Subject.objects.filter(round=round_, employee=employee).first()
+    measured = {code for round_pk, code in estimates if round_pk == round_.pk}
+    measured.update(subject.competency_codes if subject else [])
+    if subject is not None:
+        feedback = subject_feedback(subject, actor=actor, viewer_is_subject=viewer_is_subject)
+        comments = {code: item.comments for code, item in feedback.items()}
+    results = []
+    for competency in competencies_of(round_, measured):
+        code = competency.code
+        trend = []
+        for r in rounds:
+            e = estimates.get((r.pk, code))
+            trend.append(
+                TrendPoint(r, e.level, e.level_lower, e.level_upper)
+                if e
+                else TrendPoint(r, None, None, None)
+            )
+        results.append(
+            CompetencyResult(
+                competency=competency,
+                estimate=estimates.get((round_.pk, code)),
+                band=band_of.get(code),
+                trend=trend,
+                comments=comments.get(code, {}),
+            )
+        )
+    return PersonalReport(employee, round_, rounds, results, scale_top(round_))
+
+
+# --- aggregates ---------------------------------------------------------------------------
+
+
+@dataclass
+class Distribution:
+    """How many people are below, within and at or above their band on one competency."""
+
+    below: int = 0
+    within: int = 0
+    at_target: int = 0
+    no_target: int = 0  # measured, but their role sets no band for this competency
+
+    def add(self, status: str | None) -> None:
+        if status == BELOW:
+            self.below += 1
+        elif status == WITHIN:
+            self.within += 1
+        elif status == AT_TARGET:
+            self.at_target += 1
+        else:
+            self.no_target += 1
+
+    @property
+    def with_target(self) -> int:
+        return self.below + self.within + self.at_target
+
+    @property
+    def people(self) -> int:
+        return self.with_target + self.no_target
+
+    @property
+    def share_at_target(self) -> float | None:
+        return self.at_target / self.with_target if self.with_target else None
+
+
+def shown(count: int, organisation: Organisation) -> bool:
+    """Aggregates over fewer people than the anonymity threshold are never shown."""
+    return count >= organisation.anonymity_threshold
+
+
+# --- a manager's team ---------------------------------------------------------------------
+
+
+@dataclass
+class TeamRow:
+    employee: Employee
+    visible: bool  # may the viewer see this person's individual results
+    results: dict[str, CompetencyResult]
+
+    @property
+    def below_count(self) -> int:
+        return sum(1 for r in self.results.values() if r.status == BELOW)
+
+
+@dataclass
+class Participation:
+    people: int = 0
+    self_done: int = 0
+    manager_done: int = 0
+    feedback_invited: int = 0
+    feedback_done: int = 0
+
+
+@dataclass
+class TeamOverview:
+    round: Round | None
+    rounds: list[Round]
+    competencies: list[Competency]
+    rows: list[TeamRow]  # visible individuals only
+    hidden: int  # measured people whose individual results the viewer may not see
+    distributions: dict[str, Distribution]  # only when shown over enough people
+    measured: int
+    participation: Participation
+    scale_top: int
+    threshold: int
+
+
+def team_overview(
+    organisation: Organisation,
+    members: Sequence[Employee],
+    *,
+    round_id: int | None,
+    may_see: set[int],
+) -> TeamOverview:
+    """The team picture of ``members`` (a manager's direct reports): individual rows for the
+    people in ``may_see``, distributions only over at least the anonymity threshold."""
+    ids = [m.pk for m in members]
+    rounds = list(measured_rounds(organisation).filter(estimates__employee_id__in=ids).distinct())
+    round_ = pick_round(rounds, round_id)
+    threshold = organisation.anonymity_threshold
+    if round_ is None:
+        return TeamOverview(None, [], [], [], 0, {}, 0, Participation(), 4, threshold)
+    bands = bands_for(m.role_profile_id for m in members)
+    by_person: dict[int, dict[str, Estimate]] = defaultdict(dict)
+    for e in Estimate.objects.filter(organisation=organisation, round=round_, employee_id__in=ids):
+        by_person[e.employee_id][e.competency_code] = e
+    competencies = competencies_of(round_, {code for found in by_person.values() for code in found})
+    distributions: dict[str, Distribution] = {c.code: Distribution() for c in competencies}
+    rows = []
+    hidden = 0
+    for member in members:
+        mine = by_person.get(member.pk)
+        if not mine:
+            continue
+        band_of = bands.get(member.role_profile_id or 0, {})
+        results = {
+            c.code: CompetencyResult(c, mine.get(c.code), band_of.get(c.code)) for c in competencies
+        }
+        for code, result in results.items():
+            if result.level is not None:
+                distributions[code].add(result.status)
+        if member.pk in may_see:
+            rows.append(TeamRow(member, True, results))
+        else:
+            hidden += 1
+    measured = len(by_person)
+    return TeamOverview(
+        round=round_,
+        rounds=rounds,
+        competencies=competencies,
+        rows=rows,
+        hidden=hidden,
+        distributions={
+            code: d for code, d in distributions.items() if shown(d.people, organisation)
+        },
+        measured=measured,
+        participation=participation(Subject.objects.filter(round=round_, employee_id__in=ids)),
+        scale_top=scale_top(round_),
+        threshold=threshold,
+    )
+
+
+def sort_team_rows(rows: list[TeamRow], *, sort: str, only_below: bool) -> list[TeamRow]:
+    """By name, or by the gap on one competency (the largest shortfall first, unmeasured
+    last); optionally only the people below the minimum somewhere."""
+    found = [row for row in rows if row.below_count] if only_below else list(rows)
+
+    def by_name(row: TeamRow) -> tuple[str, str]:
+        return (row.employee.last_name.lower(), row.employee.first_name.lower())
+
+    if sort == "naam":
+        return sorted(found, key=by_name)
+
+    def by_gap(row: TeamRow) -> tuple[bool, float, tuple[str, str]]:
+        result = row.results.get(sort)
+        level, band = (result.level, result.band) if result else (None, None)
+        if level is None or band is None:
+            return (True, 0.0, by_name(row))
+        return (False, level - band.target, by_name(row))
+
+    return sorted(found, key=by_gap)
+
+
+def participation(subjects: QuerySet[Subject]) -> Participation:
+    """Response counts of these subjects of one round (two queries)."""
+    result = Participation(people=subjects.count())
+    rows = (
+        Invitation.objects.filter(subject__in=subjects)
+        .values("source")
+        .annotate(
+            total=Count("id"),
+            done=Count("id", filter=Q(status=InvitationStatus.COMPLETED)),
+        )
+    )
+    for row in rows:
+        if row["source"] == Source.SELF:
+            result.self_done = row["done"]
+        elif row["source"] == Source.MANAGER:
+            result.manager_done = row["done"]
+        else:
+            result.feedback_invited += row["total"]
+            result.feedback_done += row["done"]
+    return result
+
+
+# --- the organisation ---------------------------------------------------------------------
+
+GROUP_DEPARTMENT, GROUP_TEAM, GROUP_ROLE = "afdeling", "team", "functieprofiel"
+GROUP_LABELS = {
+    GROUP_DEPARTMENT: _("Department"),
+    GROUP_TEAM: _("Team"),
+    GROUP_ROLE: _("Role profile"),
+}
+GROUP_FIELDS = {
+    GROUP_DEPARTMENT: "employee__team__department_id",
+    GROUP_TEAM: "employee__team_id",
+    GROUP_ROLE: "employee__role_profile_id",
+}
+
+
+def band_counts(
+    organisation: Organisation,
+    round_ids: Sequence[int],
+    *,
+    group_field: str | None = None,
+    department_id: int | None = None,
+) -> QuerySet[Estimate, dict[str, object]]:
+    """The one aggregate under the organisation view: per round, unit and competency, how
+    many measured people are below, within and at or above their role's band.
+
+    The band is joined in SQL (the role target of the person's role profile for the same
+    competency), so a page over tens of thousands of people is one grouped query."""
+    target = FilteredRelation(
+        "employee__role_profile__targets",
+        condition=Q(employee__role_profile__targets__competency_code=F("competency_code")),
+    )
+    found = Estimate.objects.filter(
+        organisation=organisation, round_id__in=round_ids, level__isnull=False
+    ).annotate(band=target)
+    if department_id is not None:
+        found = found.filter(employee__team__department_id=department_id)
+    keys = ["round_id", "competency_code"] + ([group_field] if group_field else [])
+    # Counting employee (not id) lets PostgreSQL answer from the covering index
+    # ``estimate_band_counts`` without reading the wide estimate rows.
+    return (
+        found.values(*keys)
+        .annotate(
+            people=Count("employee"),
+            below=Count("employee", filter=Q(level__lt=F("band__minimum"))),
+            within=Count(
+                "employee", filter=Q(level__gte=F("band__minimum"), level__lt=F("band__target"))
+            ),
+            at_target=Count("employee", filter=Q(level__gte=F("band__target"))),
+        )
+        .order_by(*keys)
+    )
+
+
+@dataclass
+class Unit:
+    key: int | None
+    name: str
+    distributions: dict[str, Distribution]
+    people: int
+    suppressed: bool = False
+
+
+@dataclass
+class OrganisationOverview:
+    round: Round | None
+    rounds: list[Round]  # newest first
+    competencies: list[Competency]
+    group_by: str
+    department: Department | None
+    total: Unit | None
+    units: list[Unit]
+    trend: dict[str, list[float | None]]  # competency -> share at target per round (oldest first)
+    trend_rounds: list[Round]
+    participation: Participation
+    threshold: int
+
+    @property
+    def largest_gaps(self) -> list[tuple[Competency, Distribution]]:
+        """Competencies with the most people under their target, most first."""
+        if self.total is None:
+            return []
+        ranked = [
+            (c, self.total.distributions[c.code])
+            for c in self.competencies
+            if c.code in self.total.distributions
+        ]
+        ranked = [pair for pair in ranked if pair[1].below + pair[1].within > 0]
+        ranked.sort(key=lambda pair: -(pair[1].below + pair[1].within) / pair[1].with_target)
+        return ranked[:3]
+
+
+def _unit_names(organisation: Organisation, group_by: str) -> dict[int, str]:
+    if group_by == GROUP_TEAM:
+        return dict(Team.objects.filter(organisation=organisation).values_list("pk", "name"))
+    if group_by == GROUP_DEPARTMENT:
+        return dict(Department.objects.filter(organisation=organisation).values_list("pk", "name"))
+    from vakwerk.frameworks.models import RoleProfile
+
+    return {p.pk: p.label for p in RoleProfile.objects.filter(organisation=organisation)}
+
+
+def _distribution(row: dict[str, object]) -> Distribution:
+    people = int(str(row["people"]))
+    below, within, at_target = (int(str(row[k])) for k in ("below", "within", "at_target"))
+    return Distribution(below, within, at_target, people - below - within - at_target)
+
+
+def suppress(units: list[Unit], organisation: Organisation, *, has_total: bool) -> None:
+    """Hide units under the threshold; when exactly one unit is hidden and a total is shown,
+    hide the next smallest as well, so that no hidden unit follows from total minus the rest
+    (secondary suppression)."""
+    for unit in units:
+        unit.suppressed = not shown(unit.people, organisation)
+    hidden = [u for u in units if u.suppressed]
+    visible = sorted((u for u in units if not u.suppressed), key=lambda u: u.people)
+    if has_total and len(hidden) == 1 and visible:
+        visible[0].suppressed = True
+    for unit in units:
+        if unit.suppressed:
+            unit.distributions = {}
+
+
+def organisation_overview(
+    organisation: Organisation,
+    *,
+    round_id: int | None,
+    group_by: str,
+    department_id: int | None = None,
+) -> OrganisationOverview:
+    rounds = list(measured_rounds(organisation))
+    round_ = pick_round(rounds, round_id)
+    threshold = organisation.anonymity_threshold
+    department = (
+        Department.objects.filter(organisation=organisation, pk=department_id).first()
+        if department_id is not None
+        else None
+    )
+    if department is not None:
+        group_by = GROUP_TEAM
+    if round_ is None:
+        return OrganisationOverview(
+            None, [], [], group_by, department, None, [], {}, [], Participation(), threshold
+        )
+    competencies = competencies_of(round_)
+    codes = {c.code for c in competencies}
+    dept_id = department.pk if department else None
+
+    # One grouped query over the chosen round and up to five before it gives both the trend
+    # and the totals of the chosen round; a second one the units of the chosen round.
+    oldest_first = list(reversed(rounds))
+    chosen = oldest_first.index(round_)
+    trend_rounds = oldest_first[max(0, chosen - 5) : chosen + 1]
+    position = {r.pk: i for i, r in enumerate(trend_rounds)}
+    trend: dict[str, list[float | None]] = {
+        c.code: [None] * len(trend_rounds) for c in competencies
+    }
+    totals: dict[str, Distribution] = {}
+    for row in band_counts(organisation, list(position), department_id=dept_id):
+        code = str(row["competency_code"])
+        if code not in codes:
+            continue
+        d = _distribution(row)
+        round_pk = int(str(row["round_id"]))
+        if round_pk == round_.pk:
+            totals[code] = d
+        if shown(d.people, organisation):
+            trend[code][position[round_pk]] = d.share_at_target
+    competencies = [c for c in competencies if c.code in totals]  # the ones measured
+    trend = {c.code: trend[c.code] for c in competencies}
+    total = Unit(None, "", totals, _unit_people(totals))
+    suppress([total], organisation, has_total=False)
+
+    names = _unit_names(organisation, group_by)
+    per_unit: dict[int | None, dict[str, Distribution]] = defaultdict(dict)
+    for row in band_counts(
+        organisation, [round_.pk], group_field=GROUP_FIELDS[group_by], department_id=dept_id
+    ):
+        key = row[GROUP_FIELDS[group_by]]
+        if row["competency_code"] in codes:
+            per_unit[key if isinstance(key, int) else None][str(row["competency_code"])] = (
+                _distribution(row)
+            )
+    units = [
+        Unit(key, names.get(key, "") if key is not None else "", found, _unit_people(found))
+        for key, found in per_unit.items()
+    ]
+    units.sort(key=lambda u: (u.key is None, u.name.lower()))
+    suppress(units, organisation, has_total=not total.suppressed)
+    subjects = Subject.objects.filter(round=round_)
+    if dept_id is not None:
+        subjects = subjects.filter(employee__team__department_id=dept_id)
+    # A closed round's invitations no longer change; counting them over a whole organisation
+    # reads every invitation of the round, so the figure is kept for a while.
+    participation_key = f"insights:participation:{round_.pk}:{dept_id or 'all'}"
+    found = cache.get(participation_key)
+    if not isinstance(found, Participation):
+        found = participation(subjects)
+        cache.set(participation_key, found, PARTICIPATION_SECONDS)
+    return OrganisationOverview(
+        round=round_,
+        rounds=rounds,
+        competencies=competencies,
+        group_by=group_by,
+        department=department,
+        total=total,
+        units=units,
+        trend=trend,
+        trend_rounds=trend_rounds,
+        participation=found,
+        threshold=threshold,
+    )
+
+
+def _unit_people(found: dict[str, Distribution]) -> int:
+    """People in a unit: the most measured on any competency (each person is measured on all
+    of the round's competencies, so this is the head count)."""
+    return max((d.people for d in found.values()), default=0)
+
+
+# --- the access log -----------------------------------------------------------------------
+
+ACCESS_ACTIONS = ("results.view", "results.export", "feedback.view")
+
+
+def access_events(organisation: Organisation, employee: Employee) -> QuerySet[AuditEvent]:
+    """Every recorded look at this person's results or feedback by someone else."""
+    subjects = [
+        str(pk) for pk in Subject.objects.filter(employee=employee).values_list("pk", flat=True)
+    ]
+    return AuditEvent.objects.filter(
+        Q(object_type="people.employee", object_id=str(employee.pk))
+        | Q(object_type="assessments.subject", object_id__in=subjects),
+        organisation=organisation,
+        action__in=ACCESS_ACTIONS,
+    ).order_by("-created_at", "-id")

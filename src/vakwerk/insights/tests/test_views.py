@@ -1,0 +1,351 @@
+"""The insight pages and exports over a really measured team: who sees what, thresholds,
+exports that never show more than their page, the access log, and bounded queries."""
+
+import io
+
+import openpyxl
+import pypdfium2 as pdfium
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from vakwerk.assessments.models import Comment, InvitationStatus, Source, Subject
+from vakwerk.audit.models import AuditEvent
+from vakwerk.insights import selectors
+from vakwerk.measurement.models import Estimate
+from vakwerk.organisations.models import Role
+from vakwerk.tests.factories import EmployeeFactory, TeamFactory
+
+pytest_plugins = ["vakwerk.tests.measured"]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+
+
+@pytest.fixture
+def as_employee(member_client, organisation, team, closed_round):
+    """A client for the first team member (who has results), and that member."""
+    _, members = team
+    client, user = member_client(organisation, Role.EMPLOYEE)
+    members[0].user = user
+    members[0].save()
+    return client, members[0]
+
+
+@pytest.fixture
+def as_manager(member_client, organisation, team, closed_round):
+    manager, _ = team
+    client, user = member_client(organisation, Role.EMPLOYEE, Role.MANAGER)
+    manager.user = user
+    manager.save()
+    return client
+
+
+@pytest.fixture
+def as_hr(member_client, organisation, closed_round):
+    client, _ = member_client(organisation, Role.HR)
+    return client
+
+
+def _policy(organisation, **values):
+    for name, value in values.items():
+        setattr(organisation, name, value)
+    organisation.save()
+
+
+# --- the personal report ------------------------------------------------------------------
+
+
+def test_an_employee_sees_their_levels_against_the_band(as_employee, closed_round):
+    client, member = as_employee
+    response = client.get(reverse("insights:mine"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Levels against the desired band" in page
+    assert 'role="img"' in page
+    report = response.context["report"]
+    assert report.round == closed_round
+    measured = [r for r in report.results if r.estimate is not None]
+    assert measured
+    for result in measured:
+        assert result.estimate.employee_id == member.pk
+        assert result.band is not None  # the team's role profile sets a band
+    # Priorities are the largest weighted shortfalls, strengths are never also priorities.
+    shortfalls = [r.shortfall for r in report.priorities]
+    assert shortfalls == sorted(shortfalls, reverse=True)
+    assert not {r.competency.code for r in report.priorities} & {
+        r.competency.code for r in report.strengths
+    }
+    # Looking at one's own results is not an access to someone else's data.
+    assert not AuditEvent.objects.filter(action__startswith="results.").exists()
+
+
+def test_a_person_without_results_gets_a_clear_empty_state(member_client, organisation):
+    client, user = member_client(organisation, Role.EMPLOYEE)
+    EmployeeFactory(organisation=organisation, user=user)
+    response = client.get(reverse("insights:mine"))
+    assert response.status_code == 200
+    assert "There are no results for you yet" in response.content.decode()
+
+
+def test_a_member_without_an_employee_record_is_told_so(member_client, organisation):
+    client, _ = member_client(organisation, Role.EMPLOYEE)
+    response = client.get(reverse("insights:mine"))
+    assert "not linked to an employee record" in response.content.decode()
+
+
+def test_a_peer_group_of_two_contributes_nothing_visible(
+    as_employee, member_client, organisation, team, closed_round
+):
+    """The last member's third colleague never answered: two peers stay below the threshold
+    of three, so their answers, views and comments are nowhere to be seen."""
+    large_client, large = as_employee
+    _, members = team
+    small = members[5]
+    small_client, user = member_client(organisation, Role.EMPLOYEE)
+    small.user = user
+    small.save()
+    code = selectors.competencies_of(closed_round)[0].code
+    for member, text in ((small, "Geheim oordeel van twee"), (large, "Oordeel van drie")):
+        subject = Subject.objects.get(round=closed_round, employee=member)
+        for invitation in subject.invitations.filter(
+            source=Source.PEER, status=InvitationStatus.COMPLETED
+        ):
+            Comment.objects.create(invitation=invitation, competency_code=code, text=text)
+    small_estimates = Estimate.objects.filter(round=closed_round, employee=small)
+    assert small_estimates.exists()
+    for estimate in small_estimates:
+        assert estimate.n_peer == 0
+        assert set(estimate.views) <= {"self", "manager"}
+    assert any("peer" in e.views for e in Estimate.objects.filter(employee=large))
+    assert (
+        "Geheim oordeel van twee" not in small_client.get(reverse("insights:mine")).content.decode()
+    )
+    assert "Oordeel van drie" in large_client.get(reverse("insights:mine")).content.decode()
+
+
+def test_an_employee_never_sees_a_colleagues_results(as_employee, team):
+    client, _ = as_employee
+    _, members = team
+    response = client.get(reverse("insights:person", args=[members[1].pk]))
+    assert response.status_code == 403
+    assert client.get(reverse("insights:person_pdf", args=[members[1].pk])).status_code == 403
+
+
+def test_a_manager_without_rights_under_the_policy_sees_no_individual_results(
+    as_manager, organisation, team
+):
+    _policy(organisation, manager_visibility="no")
+    _, members = team
+    assert as_manager.get(reverse("insights:person", args=[members[0].pk])).status_code == 404
+    assert as_manager.get(reverse("insights:person_pdf", args=[members[0].pk])).status_code == 404
+    response = as_manager.get(reverse("insights:team"))
+    assert response.status_code == 200
+    assert response.context["rows"] == []
+    assert response.context["overview"].hidden == len(members)
+    assert "heatmap" not in response.context["charts"]
+    for member in members:
+        assert member.full_name not in response.content.decode()
+    # The team figures over six people are still shown.
+    assert response.context["overview"].distributions
+    csv = as_manager.get(reverse("insights:team_export", args=["csv"])).content.decode()
+    assert len(csv.strip().splitlines()) == 1  # the header only
+    assert not AuditEvent.objects.filter(action__startswith="results.").exists()
+
+
+def test_a_manager_sees_a_report_when_allowed_and_the_employee_sees_who_looked(
+    as_manager, as_employee, organisation
+):
+    _policy(organisation, manager_visibility="yes")
+    client, member = as_employee
+    response = as_manager.get(reverse("insights:person", args=[member.pk]))
+    assert response.status_code == 200
+    line = AuditEvent.objects.get(action="results.view")
+    assert (line.object_type, line.object_id) == ("people.employee", str(member.pk))
+    log = client.get(reverse("insights:access_log"))
+    assert line in log.context["page"].object_list
+    assert "looked at your results" in log.content.decode()
+
+
+def test_consent_opens_the_report_to_the_manager_and_is_audited(
+    as_manager, as_employee, organisation
+):
+    _policy(organisation, manager_visibility="consent")
+    client, member = as_employee
+    url = reverse("insights:person", args=[member.pk])
+    assert as_manager.get(url).status_code == 404
+    client.post(reverse("insights:consent"), {"shares_results_with_manager": "on"})
+    member.refresh_from_db()
+    assert member.shares_results_with_manager
+    assert not member.shares_results_with_hr
+    assert AuditEvent.objects.filter(action="results.consent", object_id=str(member.pk)).exists()
+    assert as_manager.get(url).status_code == 200
+    client.post(reverse("insights:consent"), {})
+    assert as_manager.get(url).status_code == 404
+
+
+def test_a_manager_of_another_team_gets_404(member_client, organisation, as_employee):
+    _policy(organisation, manager_visibility="yes")
+    _, member = as_employee
+    client, user = member_client(organisation, Role.MANAGER)
+    EmployeeFactory(organisation=organisation, user=user)
+    assert client.get(reverse("insights:person", args=[member.pk])).status_code == 404
+
+
+def test_the_team_view_shows_visible_people_sorted_and_filtered(as_manager, organisation, team):
+    _policy(organisation, manager_visibility="yes")
+    _, members = team
+    response = as_manager.get(reverse("insights:team"))
+    overview = response.context["overview"]
+    assert {row.employee for row in response.context["rows"]} == set(members)
+    assert "heatmap" in response.context["charts"]
+    code = overview.competencies[0].code
+    rows = as_manager.get(reverse("insights:team"), {"sorteer": code}).context["rows"]
+    gaps = [
+        row.results[code].level - row.results[code].band.target
+        for row in rows
+        if row.results[code].level is not None
+    ]
+    assert gaps == sorted(gaps)
+    below = as_manager.get(reverse("insights:team"), {"alleen": "onder"}).context["rows"]
+    assert all(row.below_count for row in below)
+    # Every person shown is an access line, in one insert.
+    assert AuditEvent.objects.filter(action="results.view").count() == 3 * len(members)
+
+
+def test_the_team_export_holds_what_the_page_shows(as_manager, organisation, team):
+    _policy(organisation, manager_visibility="yes")
+    _, members = team
+    members[0].first_name = "=HYPERLINK(evil)"
+    members[0].save()
+    response = as_manager.get(reverse("insights:team_export", args=["csv"]))
+    assert response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode("utf-8-sig").strip().splitlines()
+    competencies = len(as_manager.get(reverse("insights:team")).context["overview"].competencies)
+    assert len(lines) == 1 + len(members) * competencies
+    assert any(line.startswith("'=HYPERLINK(evil)") for line in lines)
+    assert AuditEvent.objects.filter(action="results.export").count() == len(members)
+    assert AuditEvent.objects.filter(action="results.view").count() == len(members)
+    xlsx = as_manager.get(reverse("insights:team_export", args=["xlsx"]))
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet.max_row == len(lines)
+    assert as_manager.get(reverse("insights:team_export", args=["pdf"])).status_code == 404
+
+
+# --- the organisation view ----------------------------------------------------------------
+
+
+def _split_team(organisation, team, size):
+    """Move ``size`` measured members into a new team of the same department."""
+    _, members = team
+    new = TeamFactory(organisation=organisation, department=members[0].team.department)
+    for member in members[:size]:
+        member.team = new
+        member.save()
+    return new
+
+
+def test_a_team_of_two_is_not_shown_as_an_aggregate(as_hr, organisation, team):
+    small = _split_team(organisation, team, 2)
+    response = as_hr.get(reverse("insights:organisation"), {"groep": "team"})
+    overview = response.context["overview"]
+    units = {unit.key: unit for unit in overview.units}
+    assert units[small.pk].people == 2
+    assert units[small.pk].suppressed
+    assert units[small.pk].distributions == {}
+    # With one small team hidden, the next smallest is hidden too: otherwise the whole
+    # organisation minus the rest would give the small team away.
+    assert all(unit.suppressed for unit in overview.units)
+    assert not overview.total.suppressed
+    csv = as_hr.get(reverse("insights:organisation_export", args=["csv"]), {"groep": "team"})
+    rows = csv.content.decode("utf-8-sig").strip().splitlines()[1:]
+    assert rows
+    assert all(row.startswith("Whole organisation;") for row in rows)
+
+
+def test_a_drill_down_below_the_threshold_shows_nothing(as_hr, organisation, team):
+    _, members = team
+    department = members[0].team.department
+    for member in members[1:]:  # the manager and one member stay: two people
+        member.team = TeamFactory(organisation=organisation)  # another department
+        member.save()
+    response = as_hr.get(reverse("insights:organisation"), {"afdeling": department.pk})
+    overview = response.context["overview"]
+    assert overview.department == department
+    assert overview.total.suppressed
+    assert "Figures are only shown over at least 3 people" in response.content.decode()
+
+
+def test_the_organisation_view_shows_shares_gaps_and_participation(as_hr, team):
+    response = as_hr.get(reverse("insights:organisation"))
+    assert response.status_code == 200
+    overview = response.context["overview"]
+    total = overview.total
+    estimates = Estimate.objects.filter(round=overview.round, level__isnull=False)
+    assert total.people == estimates.values("employee").distinct().count()
+    for code, distribution in total.distributions.items():
+        assert distribution.people == estimates.filter(competency_code=code).count()
+    assert overview.participation.people == Subject.objects.filter(round=overview.round).count()
+    assert "distribution" in response.context["charts"]
+    assert AuditEvent.objects.filter(action="insights.export").count() == 0
+    as_hr.get(reverse("insights:organisation_export", args=["xlsx"]))
+    assert AuditEvent.objects.filter(action="insights.export").count() == 1
+
+
+@pytest.mark.parametrize("url_name", ["insights:organisation", "insights:team"])
+def test_pages_for_other_roles_are_forbidden(as_employee, url_name):
+    client, _ = as_employee
+    assert client.get(reverse(url_name)).status_code == 403
+
+
+# --- queries and the PDF ------------------------------------------------------------------
+
+
+def _add_measured_people(closed_round, team, count):
+    """``count`` more reports of the manager with copies of a member's estimates."""
+    manager, members = team
+    template = list(Estimate.objects.filter(round=closed_round, employee=members[0]))
+    for _ in range(count):
+        person = EmployeeFactory(
+            organisation=closed_round.organisation,
+            team=members[0].team,
+            manager=manager,
+            role_profile=members[0].role_profile,
+        )
+        for estimate in template:
+            estimate.pk = None
+            estimate.employee = person
+            estimate.save()
+
+
+@pytest.mark.parametrize("url_name", ["insights:team", "insights:organisation"])
+def test_overview_pages_do_a_bounded_number_of_queries(
+    as_manager, as_hr, organisation, team, closed_round, url_name
+):
+    _policy(organisation, manager_visibility="yes")
+    client = as_manager if url_name == "insights:team" else as_hr
+    cache.clear()
+    with CaptureQueriesContext(connection) as before:
+        assert client.get(reverse(url_name)).status_code == 200
+    _add_measured_people(closed_round, team, 5)
+    cache.clear()
+    with CaptureQueriesContext(connection) as after:
+        assert client.get(reverse(url_name)).status_code == 200
+    assert len(after.captured_queries) == len(before.captured_queries)
+    assert len(after.captured_queries) <= 25
+
+
+def test_the_report_pdf_renders_with_its_charts(as_employee):
+    client, member = as_employee
+    response = client.get(reverse("insights:mine_pdf"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    document = pdfium.PdfDocument(response.content)
+    assert len(document) >= 2
+    text = "".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+    assert member.full_name in text
+    assert "Levels against the desired band" in text
+    # The page with the main chart is far from blank: the chart's band and dots are drawn.
+    image = document[0].render(scale=1).to_pil().convert("L")
+    dark = sum(1 for value in image.getdata() if value < 200)
+    assert dark / (image.width * image.height) > 0.03
