@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count, F, FilteredRelation, Q, QuerySet
+from django.db.models import Count, F, FilteredRelation, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -40,11 +40,12 @@ from vakwerk.insights.gaps import (
     shortfall,
     status_of,
 )
-from vakwerk.measurement.models import Estimate, RunStatus
+from vakwerk.measurement.models import Estimate, EstimateRun, RunStatus
 from vakwerk.organisations.models import Organisation
 from vakwerk.people.models import Department, Employee, Team
 
 PARTICIPATION_SECONDS = 3600
+TOTALS_SECONDS = 24 * 3600
 PRIORITIES = 3
 STRENGTHS = 2
 EVIDENCE_LABELS = {
@@ -321,6 +322,14 @@ class Distribution:
     at_target: int = 0
     no_target: int = 0  # measured, but their role sets no band for this competency
 
+    def __add__(self, other: "Distribution") -> "Distribution":
+        return Distribution(
+            self.below + other.below,
+            self.within + other.within,
+            self.at_target + other.at_target,
+            self.no_target + other.no_target,
+        )
+
     def add(self, status: str | None) -> None:
         if status == BELOW:
             self.below += 1
@@ -592,18 +601,58 @@ def _distribution(row: dict[str, object]) -> Distribution:
 
 
 def suppress(units: list[Unit], organisation: Organisation, *, has_total: bool) -> None:
-    """Hide units under the threshold; when exactly one unit is hidden and a total is shown,
-    hide the next smallest as well, so that no hidden unit follows from total minus the rest
-    (secondary suppression)."""
+    """Hide every figure over fewer people than the threshold, per competency.
+
+    A unit under the threshold is hidden whole; a competency measured for too few people in a
+    unit hides that one figure. When a total is shown next to the units, the hidden figures of
+    a competency must together cover none or at least the threshold of people, or the total
+    minus the visible figures would give a small group away: then the next smallest figures
+    are hidden as well (secondary suppression)."""
+    threshold = organisation.anonymity_threshold
+    for code in sorted({code for unit in units for code in unit.distributions}):
+        cells = [unit for unit in units if code in unit.distributions]
+        hidden = [u for u in cells if min(u.people, u.distributions[code].people) < threshold]
+        visible = sorted(
+            (u for u in cells if u not in hidden), key=lambda u: u.distributions[code].people
+        )
+        hidden_people = sum(u.distributions[code].people for u in hidden)
+        while has_total and 0 < hidden_people < threshold and visible:
+            extra = visible.pop(0)
+            hidden.append(extra)
+            hidden_people += extra.distributions[code].people
+        for unit in hidden:
+            del unit.distributions[code]
     for unit in units:
-        unit.suppressed = not shown(unit.people, organisation)
-    hidden = [u for u in units if u.suppressed]
-    visible = sorted((u for u in units if not u.suppressed), key=lambda u: u.people)
-    if has_total and len(hidden) == 1 and visible:
-        visible[0].suppressed = True
-    for unit in units:
-        if unit.suppressed:
-            unit.distributions = {}
+        unit.suppressed = unit.people < threshold or not unit.distributions
+
+
+def round_totals(
+    organisation: Organisation, rounds: Sequence[Round], *, department_id: int | None
+) -> dict[int, dict[str, Distribution]]:
+    """Per earlier round and competency, the distribution over everyone measured (or one
+    department): the trend points. A round's figures only change with a new estimate run, so
+    they are kept under a key with the run's id (a day at most, for people who moved)."""
+    runs = dict(
+        EstimateRun.objects.filter(round__in=rounds, status=RunStatus.DONE)
+        .values("round_id")
+        .annotate(last=Max("id"))
+        .values_list("round_id", "last")
+    )
+    keys = {
+        r.pk: f"insights:totals:{r.pk}:{runs.get(r.pk)}:{department_id or 'all'}" for r in rounds
+    }
+    cached = cache.get_many(list(keys.values()))
+    found: dict[int, dict[str, Distribution]] = {
+        pk: cached[key] for pk, key in keys.items() if key in cached
+    }
+    missing = [pk for pk in keys if pk not in found]
+    if missing:
+        fresh: dict[int, dict[str, Distribution]] = {pk: {} for pk in missing}
+        for row in band_counts(organisation, missing, department_id=department_id):
+            fresh[int(str(row["round_id"]))][str(row["competency_code"])] = _distribution(row)
+        cache.set_many({keys[pk]: value for pk, value in fresh.items()}, TOTALS_SECONDS)
+        found.update(fresh)
+    return found
 
 
 def organisation_overview(
@@ -631,31 +680,6 @@ def organisation_overview(
     codes = {c.code for c in competencies}
     dept_id = department.pk if department else None
 
-    # One grouped query over the chosen round and up to five before it gives both the trend
-    # and the totals of the chosen round; a second one the units of the chosen round.
-    oldest_first = list(reversed(rounds))
-    chosen = oldest_first.index(round_)
-    trend_rounds = oldest_first[max(0, chosen - 5) : chosen + 1]
-    position = {r.pk: i for i, r in enumerate(trend_rounds)}
-    trend: dict[str, list[float | None]] = {
-        c.code: [None] * len(trend_rounds) for c in competencies
-    }
-    totals: dict[str, Distribution] = {}
-    for row in band_counts(organisation, list(position), department_id=dept_id):
-        code = str(row["competency_code"])
-        if code not in codes:
-            continue
-        d = _distribution(row)
-        round_pk = int(str(row["round_id"]))
-        if round_pk == round_.pk:
-            totals[code] = d
-        if shown(d.people, organisation):
-            trend[code][position[round_pk]] = d.share_at_target
-    competencies = [c for c in competencies if c.code in totals]  # the ones measured
-    trend = {c.code: trend[c.code] for c in competencies}
-    total = Unit(None, "", totals, _unit_people(totals))
-    suppress([total], organisation, has_total=False)
-
     names = _unit_names(organisation, group_by)
     per_unit: dict[int | None, dict[str, Distribution]] = defaultdict(dict)
     for row in band_counts(
@@ -666,11 +690,29 @@ def organisation_overview(
             per_unit[key if isinstance(key, int) else None][str(row["competency_code"])] = (
                 _distribution(row)
             )
+    # Every grouping splits the people measured, so the units add up to the total.
+    totals: dict[str, Distribution] = defaultdict(Distribution)
+    for found in per_unit.values():
+        for code, d in found.items():
+            totals[code] = totals[code] + d
+    competencies = [c for c in competencies if c.code in totals]  # the ones measured
+    total = Unit(None, "", dict(totals), _unit_people(totals))
     units = [
         Unit(key, names.get(key, "") if key is not None else "", found, _unit_people(found))
         for key, found in per_unit.items()
     ]
     units.sort(key=lambda u: (u.key is None, u.name.lower()))
+
+    oldest_first = list(reversed(rounds))
+    chosen = oldest_first.index(round_)
+    trend_rounds = oldest_first[max(0, chosen - 5) : chosen + 1]
+    earlier = round_totals(organisation, trend_rounds[:-1], department_id=dept_id)
+    earlier[round_.pk] = dict(totals)
+    trend = {
+        c.code: [_shown_share(earlier[r.pk].get(c.code), organisation) for r in trend_rounds]
+        for c in competencies
+    }
+    suppress([total], organisation, has_total=False)
     suppress(units, organisation, has_total=not total.suppressed)
     subjects = Subject.objects.filter(round=round_)
     if dept_id is not None:
@@ -678,10 +720,10 @@ def organisation_overview(
     # A closed round's invitations no longer change; counting them over a whole organisation
     # reads every invitation of the round, so the figure is kept for a while.
     participation_key = f"insights:participation:{round_.pk}:{dept_id or 'all'}"
-    found = cache.get(participation_key)
-    if not isinstance(found, Participation):
-        found = participation(subjects)
-        cache.set(participation_key, found, PARTICIPATION_SECONDS)
+    taking_part = cache.get(participation_key)
+    if not isinstance(taking_part, Participation):
+        taking_part = participation(subjects)
+        cache.set(participation_key, taking_part, PARTICIPATION_SECONDS)
     return OrganisationOverview(
         round=round_,
         rounds=rounds,
@@ -692,9 +734,15 @@ def organisation_overview(
         units=units,
         trend=trend,
         trend_rounds=trend_rounds,
-        participation=found,
+        participation=taking_part,
         threshold=threshold,
     )
+
+
+def _shown_share(found: Distribution | None, organisation: Organisation) -> float | None:
+    if found is None or not shown(found.people, organisation):
+        return None
+    return found.share_at_target
 
 
 def _unit_people(found: dict[str, Distribution]) -> int:

@@ -25,21 +25,26 @@ Design choices:
 * **Deterministic.** No clock, no random, no counter: the same input gives byte-identical SVG,
   and the default id prefix is a hash of the chart (pass ``id_prefix`` when one page shows the
   very same chart twice). Coordinates are SVG syntax and always use a decimal point; numbers
-  people read go through ``number_format`` (a decimal comma in Dutch).
+  people read are formatted as ``number_format`` would (a decimal comma in Dutch).
+* **Plain strings.** Markup is built as ``str`` pieces, caller text escaped with ``html.escape``
+  (what Django's ``escape`` calls), and marked safe once per chart: a ``format_html`` per
+  element made a team heatmap most of its page's time.
 
 Labels arrive translated; this module only translates its own legend and note words.
 """
 
+import functools
 import hashlib
+import html
 import math
 import re
 import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from django.utils.formats import number_format
-from django.utils.html import escape, format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.conf import settings
+from django.utils.formats import get_format, number_format
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 # --- Palette (contrast against white in the comments) ------------------------------------------
@@ -84,7 +89,7 @@ DASHES = (None, "6 3", "2 3", "8 3 2 3")  # per series, after the colours and ma
 _ID_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
 Attr = str | float | None
-Symbol = Callable[[float, float], SafeString]  # draws a legend symbol centred on (x, y)
+Symbol = Callable[[float, float], str]  # draws a legend symbol centred on (x, y)
 
 
 @dataclass(frozen=True)
@@ -153,39 +158,64 @@ def _num(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def _fmt(value: float, decimals: int = 0) -> str:
-    """A number people read, in the active language. ``number_format`` truncates, so round."""
-    return number_format(round(value, decimals) + 0.0, decimal_pos=decimals)
+class _Numbers:
+    """Formats numbers people read in the active language, as ``number_format`` does (a decimal
+    comma in Dutch). Made once per chart: looking the format up again for every number showed
+    up in profiles."""
+
+    def __init__(self) -> None:
+        self.separator = str(get_format("DECIMAL_SEPARATOR"))
+        self.grouped = bool(settings.USE_THOUSAND_SEPARATOR)
+
+    def __call__(self, value: float, decimals: int = 0) -> str:
+        rounded = round(value, decimals) + 0.0  # number_format truncates, so round; + 0.0: no -0
+        if self.grouped or not abs(rounded) < 1e15:  # separators, huge, inf, nan: Django's way
+            return number_format(rounded, decimal_pos=decimals)
+        text = f"{rounded:.{decimals}f}"
+        return text if decimals == 0 else text.replace(".", self.separator)
 
 
 def _points(pairs: Iterable[tuple[float, float]]) -> str:
     return " ".join(f"{_num(x)},{_num(y)}" for x, y in pairs)
 
 
-def _join(parts: Iterable[SafeString]) -> SafeString:
-    return format_html_join("", "{}", ((part,) for part in parts))
+def _esc(text: object) -> str:
+    """Text for element content or an attribute value. ``html.escape`` escapes ``& < > " '``
+    (the quote as ``&#x27;``): exactly Django's ``escape``, which calls it, minus the SafeString."""
+    return html.escape(str(text))
 
 
+@functools.cache
 def _cls(names: str | None) -> str | None:
     """``"row row--uncertain"`` → ``"vakwerk-chart__row vakwerk-chart__row--uncertain"``."""
     return None if names is None else " ".join(f"vakwerk-chart__{n}" for n in names.split())
 
 
-def _el(tag: str, *children: SafeString, **attrs: Attr) -> SafeString:
-    """One element. Attribute names: ``stroke_width`` → ``stroke-width``, ``class_`` → ``class``;
-    None leaves an attribute out. Values are escaped; children must already be safe."""
-    pairs = [
-        (name.rstrip("_").replace("_", "-"), value if isinstance(value, str) else _num(value))
-        for name, value in attrs.items()
-        if value is not None
-    ]
-    attr_html = format_html_join("", ' {}="{}"', pairs)
+@functools.cache
+def _attr_name(name: str) -> str:
+    """``stroke_width`` → ``stroke-width``, ``class_`` → ``class``."""
+    return name.rstrip("_").replace("_", "-")
+
+
+def _el(tag: str, *children: str, **attrs: Attr) -> str:
+    """One element as markup. None leaves an attribute out; numbers are written as coordinates,
+    strings are escaped. Children are markup already: caller text goes in through ``_esc``.
+
+    Plain ``str`` pieces, joined once and marked safe once by ``_svg``: a ``format_html`` per
+    element and attribute used to be most of the time a chart took."""
+    attr_text = "".join(
+        [
+            f' {_attr_name(name)}="{_esc(value) if isinstance(value, str) else _num(value)}"'
+            for name, value in attrs.items()
+            if value is not None
+        ]
+    )
     if not children:
-        return format_html("<{}{}/>", tag, attr_html)
-    return format_html("<{}{}>{}</{}>", tag, attr_html, _join(children), tag)
+        return f"<{tag}{attr_text}/>"
+    return f"<{tag}{attr_text}>{''.join(children)}</{tag}>"
 
 
-def _g(cls: str, *children: SafeString) -> SafeString:
+def _g(cls: str, *children: str) -> str:
     return _el("g", *children, class_=_cls(cls))
 
 
@@ -198,7 +228,7 @@ def _line(
     width: float | None = None,
     dash: str | None = None,
     cls: str | None = None,
-) -> SafeString:
+) -> str:
     return _el(
         "line",
         x1=x1,
@@ -221,7 +251,7 @@ def _rect(
     stroke: str | None = None,
     dash: str | None = None,
     cls: str | None = None,
-) -> SafeString:
+) -> str:
     return _el(
         "rect",
         x=x,
@@ -246,10 +276,10 @@ def _text(
     cls: str | None = None,
     italic: bool = False,
     transform: str | None = None,
-) -> SafeString:
+) -> str:
     return _el(
         "text",
-        escape(content),
+        _esc(content),
         x=x,
         y=y,
         fill=fill,
@@ -261,13 +291,13 @@ def _text(
     )
 
 
-def _note(x: float, y: float, content: str, cls: str, anchor: str = "start") -> SafeString:
+def _note(x: float, y: float, content: str, cls: str, anchor: str = "start") -> str:
     """A note such as "No result": muted and italic, so it does not read as a value."""
     return _text(x, y, content, anchor=anchor, fill=MUTED_INK, italic=True, cls=cls)
 
 
-def _title(text: str) -> SafeString:
-    return _el("title", escape(text))
+def _title(text: str) -> str:
+    return _el("title", _esc(text))
 
 
 def _text_width(text: str, size: float = FONT_SIZE) -> float:
@@ -279,7 +309,7 @@ def _truncate(text: str, width: float, size: float = FONT_SIZE) -> str:
     return text if len(text) <= max_chars else text[: max_chars - 1].rstrip() + "…"
 
 
-def _label(x: float, cy: float, text: str, width: float, max_lines: int = 2) -> SafeString:
+def _label(x: float, cy: float, text: str, width: float, max_lines: int = 2) -> str:
     """A label wrapped to ``width`` over at most ``max_lines`` lines, the last one shortened with
     an ellipsis, centred vertically on ``cy``. Callers keep the full text in a ``<title>``."""
     max_chars = max(2, int(width / (FONT_SIZE * CHAR_WIDTH)))
@@ -289,7 +319,7 @@ def _label(x: float, cy: float, text: str, width: float, max_lines: int = 2) -> 
     first = cy + BASELINE - (len(lines) - 1) * LINE_HEIGHT / 2
     if len(lines) == 1:
         return _text(x, first, lines[0], cls="label")
-    spans = [_el("tspan", escape(s), x=x, y=first + i * LINE_HEIGHT) for i, s in enumerate(lines)]
+    spans = [_el("tspan", _esc(s), x=x, y=first + i * LINE_HEIGHT) for i, s in enumerate(lines)]
     return _el("text", *spans, fill=INK, class_=_cls("label"))
 
 
@@ -297,24 +327,24 @@ def _svg(
     kind: str,
     width: float,
     height: float,
-    body: Sequence[SafeString],
+    body: Sequence[str],
     title: str,
     description: str,
     id_prefix: str | None,
 ) -> SafeString:
     """The root element. Without ``id_prefix`` the ids come from a hash of the chart: stable
     across renders, different for different charts on one page."""
-    content = _join(body)
+    content = "".join(body)
     if id_prefix is None:
         source = "\x00".join((kind, str(title), str(description), content))
         id_prefix = "vakwerk-chart-" + hashlib.sha256(source.encode()).hexdigest()[:12]
     elif not _ID_PATTERN.fullmatch(id_prefix):
         raise ValueError(f"id_prefix must be a letter followed by [A-Za-z0-9_-]: {id_prefix!r}")
     title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
-    return _el(
+    svg = _el(
         "svg",
-        _el("title", escape(title), id=title_id),
-        _el("desc", escape(description), id=desc_id),
+        _el("title", _esc(title), id=title_id),
+        _el("desc", _esc(description), id=desc_id),
         content,
         xmlns=SVG_NS,
         viewBox=f"0 0 {_num(width)} {_num(height)}",
@@ -325,6 +355,7 @@ def _svg(
         font_family=FONT_FAMILY,
         font_size=FONT_SIZE,
     )
+    return mark_safe(svg)  # noqa: S308 (caller text went in through _esc)
 
 
 # --- Colour and scales -------------------------------------------------------------------------
@@ -342,8 +373,10 @@ def contrast_ratio(first: str, second: str) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
+@functools.lru_cache(maxsize=64)
 def text_colour(fill: str) -> str:
-    """Ink or white, whichever reads better on ``fill``."""
+    """Ink or white, whichever reads better on ``fill``. Cached: every heatmap cell asks, and
+    the fills come from a small palette."""
     return INK if contrast_ratio(INK, fill) >= contrast_ratio(WHITE, fill) else WHITE
 
 
@@ -380,14 +413,14 @@ def _ticks(low: float, high: float, max_ticks: int = 11) -> list[int]:
 # --- Marks and legend --------------------------------------------------------------------------
 
 
-def _dot(x: float, y: float, r: float = 6, cls: str | None = None) -> SafeString:
+def _dot(x: float, y: float, r: float = 6, cls: str | None = None) -> str:
     """The estimate: a filled dot with a white rim, so it stays visible on lines and bands."""
     return _el(
         "circle", cx=x, cy=y, r=r, fill=ESTIMATE, stroke=WHITE, stroke_width=1.5, class_=_cls(cls)
     )
 
 
-def _diamond(x: float, y: float, cls: str | None = None) -> SafeString:
+def _diamond(x: float, y: float, cls: str | None = None) -> str:
     """The second marker: an open diamond, larger than the dot so both show when they meet."""
     corners = _points([(x, y - 7), (x + 7, y), (x, y + 7), (x - 7, y)])
     return _el(
@@ -395,7 +428,7 @@ def _diamond(x: float, y: float, cls: str | None = None) -> SafeString:
     )
 
 
-def _hollow(x: float, y: float, cls: str | None = None) -> SafeString:
+def _hollow(x: float, y: float, cls: str | None = None) -> str:
     """The previous round: a small hollow circle, drawn last so it shows on top of the dot."""
     return _el(
         "circle",
@@ -409,7 +442,7 @@ def _hollow(x: float, y: float, cls: str | None = None) -> SafeString:
     )
 
 
-def _shape(index: int, x: float, y: float, colour: str) -> SafeString:
+def _shape(index: int, x: float, y: float, colour: str) -> str:
     """A series marker: circle, square, triangle, diamond, so series differ without colour."""
     kind = index % 4
     paint: dict[str, Attr] = {"fill": colour, "stroke": WHITE, "stroke_width": 1}
@@ -426,16 +459,14 @@ def _swatch(fill: str, stroke: str = CELL_EDGE, dash: str | None = None) -> Symb
 
 
 def _line_symbol(colour: str, dash: str | None, shape: int | None = None) -> Symbol:
-    def draw(x: float, y: float) -> SafeString:
+    def draw(x: float, y: float) -> str:
         line = _line(x - 11, y, x + 11, y, colour, 2, dash)
-        return line if shape is None else _join([line, _shape(shape, x, y, colour)])
+        return line if shape is None else line + _shape(shape, x, y, colour)
 
     return draw
 
 
-def _legend(
-    items: Sequence[tuple[Symbol, str]], y: float, width: float
-) -> tuple[SafeString, float]:
+def _legend(items: Sequence[tuple[Symbol, str]], y: float, width: float) -> tuple[str, float]:
     """Legend items flowing left to right and wrapping; returns the group and its height."""
     parts = []
     x, cy = float(PAD), y + LEGEND_ROW / 2
@@ -472,11 +503,12 @@ def dot_interval_chart(
     _check_scale(scale_min, scale_max)
     axis = _Axis(scale_min, scale_max, PLOT_LEFT + 10, DOT_PLOT_RIGHT - 10)
     ticks = _ticks(scale_min, scale_max)
+    fmt = _Numbers()
     body = [
         _text(
             axis(t),
             DOT_AXIS_TOP - 10,
-            _fmt(t),
+            fmt(t),
             anchor="middle",
             size=SMALL,
             fill=MUTED_INK,
@@ -485,7 +517,7 @@ def dot_interval_chart(
         for t in ticks
     ]
     body += [
-        _interval_row(row, axis, ticks, DOT_AXIS_TOP + i * ROW_H) for i, row in enumerate(rows)
+        _interval_row(row, axis, ticks, DOT_AXIS_TOP + i * ROW_H, fmt) for i, row in enumerate(rows)
     ]
     bottom = DOT_AXIS_TOP + len(rows) * ROW_H
     body.append(_line(PLOT_LEFT, bottom, DOT_PLOT_RIGHT, bottom, INK))
@@ -507,7 +539,9 @@ def dot_interval_chart(
     return _svg("dot-interval", WIDTH, height, [*body, legend], title, description, id_prefix)
 
 
-def _interval_row(row: IntervalRow, axis: _Axis, ticks: Sequence[int], top: float) -> SafeString:
+def _interval_row(
+    row: IntervalRow, axis: _Axis, ticks: Sequence[int], top: float, fmt: _Numbers
+) -> str:
     cy = top + ROW_H / 2
     parts = [_title(row.label), _label(PAD, cy, row.label, LABEL_W)]
     if row.value is None:
@@ -531,7 +565,7 @@ def _interval_row(row: IntervalRow, axis: _Axis, ticks: Sequence[int], top: floa
         parts.append(_diamond(axis(row.marker), cy, cls="marker"))
     if row.previous is not None:
         parts.append(_hollow(axis(row.previous), cy, cls="previous"))
-    parts.append(_text(WIDTH - PAD, cy + BASELINE, _fmt(row.value, 1), anchor="end", cls="value"))
+    parts.append(_text(WIDTH - PAD, cy + BASELINE, fmt(row.value, 1), anchor="end", cls="value"))
     return _g("row row--uncertain" if row.uncertain else "row", *parts)
 
 
@@ -583,13 +617,13 @@ def heatmap(
         body.append(_g("row", *parts))
 
     def ramp(shades: Sequence[str]) -> Symbol:
-        return lambda x, y: _join(
+        return lambda x, y: "".join(
             _rect(x - 12 + k * 8, y - 7, 8, 14, shade, CELL_EDGE) for k, shade in enumerate(shades)
         )
 
-    def uncertain(x: float, y: float) -> SafeString:
+    def uncertain(x: float, y: float) -> str:
         mark = _text(x, y + 4, "?", anchor="middle", size=SMALL)
-        return _join([_rect(x - 9, y - 7, 18, 14, WHITE, INK, "3 2"), mark])
+        return _rect(x - 9, y - 7, 18, 14, WHITE, INK, "3 2") + mark
 
     items: list[tuple[Symbol, str]] = [
         (ramp(BELOW_SHADES[::-1]), _("Below the minimum")),
@@ -614,7 +648,7 @@ def _gap_style(gap: float | None) -> tuple[str, str]:
     return ("below", BELOW_SHADES[shade]) if gap < 0 else ("above", ABOVE_SHADES[shade])
 
 
-def _heat_cell(cell: HeatCell, x: float, y: float, name: str) -> SafeString:
+def _heat_cell(cell: HeatCell, x: float, y: float, name: str) -> str:
     category, fill = _gap_style(cell.gap)
     ink = text_colour(fill)
     text = NO_VALUE if cell.gap is None else cell.text
@@ -657,6 +691,8 @@ def stacked_share_chart(
     between minimum and target, and at or above target, always in that order, each segment
     labelled with its percentage when there is room, and the number of people at the right."""
     names = (_("Below the minimum"), _("Between minimum and target"), _("At or above target"))
+    no_data, people_count = _("No data"), _("n = %(count)s")
+    fmt = _Numbers()
     axis = _Axis(0, 1, PLOT_LEFT, BAR_RIGHT)
     body = []
     for i, row in enumerate(rows):
@@ -666,7 +702,7 @@ def stacked_share_chart(
         cy, total = PAD + (i + 0.5) * ROW_H, sum(counts)
         parts = [_title(row.label), _label(PAD, cy, row.label, LABEL_W)]
         if total == 0:
-            parts.append(_note(PLOT_LEFT, cy + BASELINE, _("No data"), "no-data"))
+            parts.append(_note(PLOT_LEFT, cy + BASELINE, no_data, "no-data"))
             body.append(_g("row row--no-data", *parts))
             continue
         start = 0
@@ -675,10 +711,10 @@ def stacked_share_chart(
             if count == 0:
                 continue
             x1, x2 = axis(start / total), axis((start + count) / total)
-            tip = f"{name}: {_fmt(count)} ({_fmt(percent)}%)"
+            tip = f"{name}: {fmt(count)} ({fmt(percent)}%)"
             segment = [_title(tip), _rect(x1, cy - 11, x2 - x1, 22, fill)]
             if x2 - x1 >= 36:
-                label = f"{_fmt(percent)}%"
+                label = f"{fmt(percent)}%"
                 ink = text_colour(fill)
                 segment.append(
                     _text((x1 + x2) / 2, cy + 4, label, anchor="middle", size=12, fill=ink)
@@ -688,7 +724,7 @@ def stacked_share_chart(
                 parts.append(_line(x1, cy - 11, x1, cy + 11, WHITE, 2))
             start += count
         parts.append(_rect(axis.start, cy - 11, axis.end - axis.start, 22, "none", INK))
-        people = _("n = %(count)s") % {"count": _fmt(total)}
+        people = people_count % {"count": fmt(total)}
         parts.append(_text(WIDTH - PAD, cy + BASELINE, people, anchor="end", fill=MUTED_INK))
         body.append(_g("row", *parts))
     bottom = PAD + len(rows) * ROW_H
@@ -726,6 +762,7 @@ def trend_chart(
     top, bottom = PAD + 6, PAD + 6 + TREND_HEIGHT
     y_axis = _Axis(scale_min, scale_max, bottom, top)
     step = (right - left) / max(len(x_labels), 1)
+    fmt = _Numbers()
     body = []
     if band is not None:
         low, high = sorted(band)
@@ -739,7 +776,7 @@ def trend_chart(
             _text(
                 left - 8,
                 y_axis(t) + 4,
-                _fmt(t),
+                fmt(t),
                 anchor="end",
                 size=SMALL,
                 fill=MUTED_INK,
@@ -755,7 +792,7 @@ def trend_chart(
     for k, line in enumerate(series):
         offset = (k - (len(series) - 1) / 2) * dodge
         xs = [left + (j + 0.5) * step + offset for j in range(len(x_labels))]
-        body.append(_trend_series(line, k, xs, y_axis, x_labels))
+        body.append(_trend_series(line, k, xs, y_axis, x_labels, fmt))
 
     items: list[tuple[Symbol, str]] = [
         (_line_symbol(SERIES_COLOURS[k % 4], DASHES[k % 4], k), line.label)
@@ -769,8 +806,13 @@ def trend_chart(
 
 
 def _trend_series(
-    line: TrendSeries, index: int, xs: Sequence[float], y_axis: _Axis, x_labels: Sequence[str]
-) -> SafeString:
+    line: TrendSeries,
+    index: int,
+    xs: Sequence[float],
+    y_axis: _Axis,
+    x_labels: Sequence[str],
+    fmt: _Numbers,
+) -> str:
     colour, dash = SERIES_COLOURS[index % 4], DASHES[index % 4]
     runs: list[list[tuple[float, float]]] = [[]]  # stretches of consecutive points
     for x, point in zip(xs, line.points, strict=True):
@@ -795,10 +837,10 @@ def _trend_series(
     for x, point, label in zip(xs, line.points, x_labels, strict=True):
         if point is None:
             continue
-        tip = f"{line.label}, {label}: {_fmt(point.value, 1)}"
+        tip = f"{line.label}, {label}: {fmt(point.value, 1)}"
         marks = []
         if point.lower is not None and point.upper is not None:
-            tip += f" ({_fmt(point.lower, 1)}{NO_VALUE}{_fmt(point.upper, 1)})"
+            tip += f" ({fmt(point.lower, 1)}{NO_VALUE}{fmt(point.upper, 1)})"
             y1, y2 = y_axis(point.lower), y_axis(point.upper)
             marks.append(_line(x, y1, x, y2, colour, 1.5, cls="interval"))
             marks += [_line(x - 4, y, x + 4, y, colour, 1.5) for y in (y1, y2)]
@@ -829,13 +871,14 @@ def radar_chart(
     _check_scale(0, scale_max)
     cx, cy = WIDTH / 2, PAD + RADAR_R + 44
     radius = _Axis(0, scale_max, 0, RADAR_R)
+    fmt = _Numbers()
 
     def at(i: int, value: float, extra: float = 0) -> tuple[float, float]:
         angle = -math.pi / 2 + 2 * math.pi * i / len(rows)
         r = radius(value) + extra
         return cx + r * math.cos(angle), cy + r * math.sin(angle)
 
-    def polygon(values: Sequence[float], **attrs: Attr) -> SafeString:
+    def polygon(values: Sequence[float], **attrs: Attr) -> str:
         return _el("polygon", points=_points(at(i, v) for i, v in enumerate(values)), **attrs)
 
     body = []
@@ -843,7 +886,7 @@ def radar_chart(
         if t > 0:
             body.append(polygon([t] * len(rows), fill="none", stroke=GRID))
             body.append(
-                _text(cx + 4, cy - radius(t) - 3, _fmt(t), size=SMALL, fill=MUTED_INK, cls="tick")
+                _text(cx + 4, cy - radius(t) - 3, fmt(t), size=SMALL, fill=MUTED_INK, cls="tick")
             )
     for i, row in enumerate(rows):
         x, y = at(i, scale_max)
@@ -885,8 +928,8 @@ def radar_chart(
         if row.value is not None:
             body.append(_dot(*at(i, row.value), r=4, cls="vertex"))
 
-    def estimate(x: float, y: float) -> SafeString:
-        return _join([_line(x - 11, y, x + 11, y, ESTIMATE, 2), _dot(x, y, r=4)])
+    def estimate(x: float, y: float) -> str:
+        return _line(x - 11, y, x + 11, y, ESTIMATE, 2) + _dot(x, y, r=4)
 
     items: list[tuple[Symbol, str]] = [(estimate, _("Estimate"))]
     if len(targets) == len(rows):
@@ -916,6 +959,7 @@ def histogram(
         return _svg("histogram", WIDTH, top + 2 * PAD, body, title, description, id_prefix)
     step = (right - left) / len(bins)
     bar_width = step * 0.7
+    fmt = _Numbers()
     y_axis = _Axis(0, max(max(count for _label, count in bins), 1), bottom, top)
     body = []
     for j, (label, count) in enumerate(bins):
@@ -925,9 +969,9 @@ def histogram(
         body.append(
             _g(
                 "bar",
-                _title(f"{label}: {_fmt(count)}"),
+                _title(f"{label}: {fmt(count)}"),
                 _rect(x, y, bar_width, bottom - y, ESTIMATE),
-                _text(middle, y - 6, _fmt(count), anchor="middle", cls="count"),
+                _text(middle, y - 6, fmt(count), anchor="middle", cls="count"),
                 _text(middle, bottom + 18, short, anchor="middle", size=SMALL),
             )
         )

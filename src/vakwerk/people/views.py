@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from vakwerk.audit.services import Actor
 from vakwerk.frameworks.models import RoleProfile
+from vakwerk.insights.access import hr_sees
 from vakwerk.lib.ids import parse_id
 from vakwerk.lib.pagination import paginate, querystring_without_page
 from vakwerk.organisations.models import Role
@@ -43,10 +44,13 @@ def person(request: OrganisationRequest, employee_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The employment has been ended."))
             return redirect("people:person", employee_id=employee.pk)
-    reports = selectors.direct_reports(request.organisation, employee)
-    return render(
-        request, "people/person.html", {"employee": employee, "form": form, "reports": reports}
-    )
+    context = {
+        "employee": employee,
+        "form": form,
+        "reports": selectors.direct_reports(request.organisation, employee),
+        "may_see_results": hr_sees(employee),
+    }
+    return render(request, "people/person.html", context)
 
 
 @role_required()

@@ -347,5 +347,17 @@ def test_the_report_pdf_renders_with_its_charts(as_employee):
     assert "Levels against the desired band" in text
     # The page with the main chart is far from blank: the chart's band and dots are drawn.
     image = document[0].render(scale=1).to_pil().convert("L")
-    dark = sum(1 for value in image.getdata() if value < 200)
+    dark = sum(image.histogram()[:200])  # pixels darker than light grey
     assert dark / (image.width * image.height) > 0.03
+
+
+def test_hr_finds_a_report_from_the_employee_page_only_when_allowed(as_hr, organisation, team):
+    _, members = team
+    page = reverse("people:person", args=[members[0].pk])
+    report = reverse("insights:person", args=[members[0].pk])
+    _policy(organisation, hr_visibility="yes")
+    assert report in as_hr.get(page).content.decode()
+    assert as_hr.get(report).status_code == 200
+    _policy(organisation, hr_visibility="no")
+    assert report not in as_hr.get(page).content.decode()
+    assert as_hr.get(report).status_code == 404

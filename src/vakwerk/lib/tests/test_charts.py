@@ -141,6 +141,26 @@ def test_labels_and_titles_are_escaped(kind):
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_quotes_and_ampersands_in_labels_are_escaped_and_read_back_whole(kind):
+    label = """Tom & "Jerry" 'n <Co>"""
+    with translation.override("en"):
+        svg = six_charts(label=label, title=label)[kind]
+
+    assert "&amp; &quot;Jerry&quot; &#x27;n &lt;Co&gt;" in svg
+    assert label not in svg
+    root = parse(svg)
+    assert root[0].text == label
+    titles = [el.text or "" for el in root.iter(f"{SVG}title")]
+    assert sum(label in title for title in titles) >= 2  # the chart's title and a tooltip
+
+
+def test_attribute_values_are_escaped_too():
+    markup = charts._el("text", charts._esc("a & b"), x=1.5, fill='x" onload="alert(1)')
+
+    assert markup == '<text x="1.5" fill="x&quot; onload=&quot;alert(1)">a &amp; b</text>'
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_same_input_gives_byte_identical_output(kind):
     with translation.override("en"):
         once, again = six_charts()[kind], six_charts()[kind]
