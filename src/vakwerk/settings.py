@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "vakwerk.assessments",
     "vakwerk.measurement",
     "vakwerk.insights",
+    "vakwerk.development",
     "django_tasks_db",
     "vakwerk.audit",
     "vakwerk.lib",

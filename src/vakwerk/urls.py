@@ -16,6 +16,8 @@ urlpatterns = [
     path("vragenlijsten/", include("vakwerk.assessments.questionnaire_urls")),
     path("situaties/", include("vakwerk.assessments.sjt_urls")),
     path("inzicht/", include("vakwerk.insights.urls")),
+    path("ontwikkeling/", include("vakwerk.development.urls")),
+    path("leeraanbod/", include("vakwerk.development.catalogue_urls")),
     path("bewijs/", include("vakwerk.assessments.evidence_urls")),
     path("kaders/case/", include("vakwerk.frameworks.case_urls")),
     path("i18n/setlang/", set_language, name="set_language"),

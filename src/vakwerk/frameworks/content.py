@@ -1,7 +1,9 @@
 """Content packs: YAML files under ``content/packs`` validated against ``content/schema``.
 
 A framework pack holds a level scale, competencies with behavioural indicators and starter
-role profiles; a core-values pack holds competencies of kind ``kernwaarde`` only.
+role profiles; a core-values pack holds competencies of kind ``kernwaarde`` only. An SJT pack
+holds situational judgement items; a catalogue pack holds learning activities for the
+competencies of one framework pack, which it names in ``framework``.
 """
 
 import json
@@ -22,7 +24,10 @@ SCHEMA_FILES = {
     "framework": "pack.schema.json",
     "core_values": "pack.schema.json",
     "sjt": "sjt.schema.json",
+    "catalogue": "catalogue.schema.json",
 }
+# Kinds of pack whose competencies a catalogue pack may refer to.
+FRAMEWORK_KINDS = ("framework", "core_values")
 
 
 class PackError(Exception):
@@ -72,6 +77,8 @@ def validate_pack(data: Any) -> list[str]:
         return problems
     if kind == "sjt":
         return _sjt_problems(data)
+    if kind == "catalogue":
+        return _catalogue_problems(data)
     codes = [c["code"] for c in data["competencies"]]
     duplicates = sorted({code for code in codes if codes.count(code) > 1})
     problems += [f"competencies: code {code} occurs more than once" for code in duplicates]
@@ -103,6 +110,72 @@ def _sjt_problems(data: dict[str, Any]) -> list[str]:
         f"items: code {code} occurs more than once"
         for code in sorted({c for c in codes if codes.count(c) > 1})
     ]
+
+
+def _catalogue_problems(data: dict[str, Any]) -> list[str]:
+    """What the schema cannot say: codes unique in the pack, ``levels`` not backwards, and
+    competencies and levels that exist in the framework pack the catalogue names."""
+    problems: list[str] = []
+    framework = _framework_scale(data["framework"])
+    if framework is None:
+        problems.append(f"framework: no shipped framework pack {data['framework']}")
+    first_place: dict[str, int] = {}
+    for index, activity in enumerate(data["activities"]):
+        where = f"activities/{index}"
+        code = activity["code"]
+        if code in first_place:
+            problems.append(
+                f"{where}/code: {code} is already used by activities/{first_place[code]}"
+            )
+        first_place.setdefault(code, index)
+        low, high = activity["levels"]
+        if low > high:
+            problems.append(f"{where}/levels: from level {low} is above up to level {high}")
+        if framework is None:
+            continue
+        codes, levels = framework
+        for place, competency in enumerate(activity["competencies"]):
+            if competency not in codes:
+                problems.append(
+                    f"{where}/competencies/{place}: unknown competency {competency} "
+                    f"in {data['framework']}"
+                )
+        problems += [
+            f"{where}/levels: level {level} is not on the level scale of {data['framework']}"
+            for level in sorted({low, high})
+            if levels and level not in levels
+        ]
+    return problems
+
+
+def _framework_scale(slug: str) -> tuple[frozenset[str], frozenset[int]] | None:
+    """Competency codes and level numbers of the shipped framework pack ``slug``, or None
+    when there is no valid framework or core-values pack of that name."""
+    path = PACKS_DIR / f"{slug}.yaml"
+    if not path.is_file():
+        return None
+    return _read_framework_scale(path, path.stat().st_mtime)
+
+
+@cache
+def _read_framework_scale(
+    path: Path, modified: float
+) -> tuple[frozenset[str], frozenset[int]] | None:
+    # Not through shipped_packs(): that reads every pack, this catalogue pack among them, and
+    # would validate it again while it is being validated. Checking the kind before validating
+    # means a catalogue pack that names another catalogue pack cannot recurse either.
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    if not isinstance(data, dict) or data.get("kind") not in FRAMEWORK_KINDS:
+        return None
+    if data.get("pack") != path.stem or validate_pack(data):
+        return None
+    return (
+        frozenset(c["code"] for c in data["competencies"]),
+        frozenset(level["number"] for level in data.get("levels", [])),
+    )
 
 
 def read_pack(path: Path) -> Pack:

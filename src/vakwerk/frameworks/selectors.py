@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from vakwerk.frameworks.models import (
@@ -111,3 +111,27 @@ def version_diff(old: FrameworkVersion, new: FrameworkVersion) -> VersionDiff:
         changed=changed,
         levels_changed=levels_changed,
     )
+
+
+def current_competencies(organisation: Organisation) -> dict[str, Competency]:
+    """Competency code -> competency of the newest published version of each framework (with
+    several frameworks the first by name wins a code). For content that refers to competencies
+    by code, such as learning activities and plans made without a measured round."""
+    newest = (
+        FrameworkVersion.objects.filter(
+            framework=OuterRef("framework"), status=VersionStatus.PUBLISHED
+        )
+        .order_by("-number")
+        .values("pk")[:1]
+    )
+    versions = FrameworkVersion.objects.filter(
+        framework__organisation=organisation,
+        status=VersionStatus.PUBLISHED,
+        pk=Subquery(newest),
+    )
+    found: dict[str, Competency] = {}
+    for competency in Competency.objects.filter(version__in=versions).order_by(
+        "version__framework__name", "kind", "position", "code"
+    ):
+        found.setdefault(competency.code, competency)
+    return found

@@ -508,6 +508,15 @@ GROUP_FIELDS = {
 }
 
 
+def band_relation() -> FilteredRelation:
+    """For an Estimate query: the role target of the person's role profile for the same
+    competency (``band__minimum``, ``band__target``, ``band__weight``)."""
+    return FilteredRelation(
+        "employee__role_profile__targets",
+        condition=Q(employee__role_profile__targets__competency_code=F("competency_code")),
+    )
+
+
 def band_counts(
     organisation: Organisation,
     round_ids: Sequence[int],
@@ -520,13 +529,9 @@ def band_counts(
 
     The band is joined in SQL (the role target of the person's role profile for the same
     competency), so a page over tens of thousands of people is one grouped query."""
-    target = FilteredRelation(
-        "employee__role_profile__targets",
-        condition=Q(employee__role_profile__targets__competency_code=F("competency_code")),
-    )
     found = Estimate.objects.filter(
         organisation=organisation, round_id__in=round_ids, level__isnull=False
-    ).annotate(band=target)
+    ).annotate(band=band_relation())
     if department_id is not None:
         found = found.filter(employee__team__department_id=department_id)
     keys = ["round_id", "competency_code"] + ([group_field] if group_field else [])

@@ -23,7 +23,6 @@ from vakwerk.insights.access import can_see_results, manager_sees
 from vakwerk.insights.forms import ConsentForm
 from vakwerk.lib.ids import parse_id
 from vakwerk.lib.pagination import paginate
-from vakwerk.lib.pdf import render_pdf
 from vakwerk.organisations.models import ManagerVisibility, Role
 from vakwerk.organisations.permissions import OrganisationRequest, role_required
 from vakwerk.people import selectors as people_selectors
@@ -120,6 +119,8 @@ def _pdf_response(request: OrganisationRequest, employee: Employee, *, own: bool
             action=services.EXPORT,
             details={"round": report.round.pk, "format": "pdf"},
         )
+    from vakwerk.lib.pdf import render_pdf  # WeasyPrint (and Pango) only when a PDF is made
+
     pdf = render_pdf(PDF_TEMPLATE, context, request=request)
     response = HttpResponse(pdf, content_type="application/pdf")
     name = slugify(f"{employee.full_name} {report.round.name}") or "rapport"

@@ -286,10 +286,14 @@ def seed_framework(organisation: Organisation) -> None:
 
 def seed_demo() -> tuple[list[SeedReport], list[str]]:
     from vakwerk.assessments.demo import seed_rounds
+    from vakwerk.development.demo import seed_plans
 
     reports = [seed_organisation(VOORBEELD), seed_organisation(ANDERS)]
     for report in reports:
         seed_framework(report.organisation)
     seed_rounds(reports[0].organisation)
     seed_rounds(reports[1].organisation, department_name="Dienstverlening")
+    for report in reports:
+        logins = set(fixed_logins(report.organisation.slug).values())
+        seed_plans(report.organisation, skip=logins)
     return reports, seed_installation_users()

@@ -4,7 +4,7 @@ from django.db.models import Q, QuerySet
 
 from vakwerk.accounts.models import User
 from vakwerk.organisations.models import Organisation
-from vakwerk.people.models import Employee, Team
+from vakwerk.people.models import Department, Employee, Team
 
 
 def employees(
@@ -31,6 +31,10 @@ def employees(
     if team_id:
         found = found.filter(team_id=team_id)
     return found.order_by("last_name", "first_name")
+
+
+def departments(organisation: Organisation) -> QuerySet[Department]:
+    return Department.objects.filter(organisation=organisation).order_by("name")
 
 
 def teams(organisation: Organisation) -> QuerySet[Team]:

@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from vakwerk.assessments.models import Invitation, Round, Source, Subject
 from vakwerk.assessments.services import hash_token
+from vakwerk.development.models import Activity, ActivityFormat, LearningCategory, Plan, PlanItem
 from vakwerk.frameworks.models import Competency, Framework, FrameworkVersion, RoleProfile
 from vakwerk.organisations.models import Organisation, Role
 from vakwerk.people.models import ImportJob
@@ -34,6 +35,8 @@ VAKWERK_NAMESPACES = {
     "sjt",
     "evidence",
     "insights",
+    "catalogue",
+    "development",
 }
 
 
@@ -68,6 +71,28 @@ def _competency(other: Organisation) -> Competency:
 
 
 # How to fill each URL parameter from organisation B.
+def _activity(other: Organisation) -> Activity:
+    return Activity.objects.get_or_create(
+        organisation=other,
+        code="b-geheim",
+        defaults={
+            "title": "Geheimhouder",
+            "description": "x",
+            "format": ActivityFormat.PEER,
+            "category": LearningCategory.SOCIAL,
+            "competency_codes": ["B-GEHEIM"],
+            "minutes": 30,
+            "why_daily": "x",
+            "why_career": "x",
+        },
+    )[0]
+
+
+def _plan(other: Organisation) -> Plan:
+    employee = EmployeeFactory(organisation=other, last_name="Geheimhouder")
+    return Plan.objects.create(organisation=other, employee=employee)
+
+
 PARAMETERS: dict[str, Callable[[Organisation], str]] = {
     "fmt": lambda other: "csv",  # an export format, not an object: B's data comes via the rest
     "slug": lambda other: other.slug,
@@ -82,6 +107,11 @@ PARAMETERS: dict[str, Callable[[Organisation], str]] = {
     ),
     "employee_id": lambda other: str(
         EmployeeFactory(organisation=other, last_name="Geheimhouder").pk
+    ),
+    "activity_id": lambda other: str(_activity(other).pk),
+    "plan_id": lambda other: str(_plan(other).pk),
+    "item_id": lambda other: str(
+        PlanItem.objects.create(plan=_plan(other), activity=_activity(other)).pk
     ),
     "subject_id": lambda other: str(
         Subject.objects.create(

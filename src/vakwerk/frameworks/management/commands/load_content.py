@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from vakwerk.assessments.sjt import sjt_load_pack
 from vakwerk.audit.services import Actor
+from vakwerk.development.catalogue import catalogue_load_pack
 from vakwerk.frameworks import services
 from vakwerk.frameworks.content import PackError, read_pack
 from vakwerk.frameworks.models import VersionStatus
@@ -15,7 +16,8 @@ from vakwerk.organisations.models import Organisation
 class Command(BaseCommand):
     help = (
         "Validate a content pack and load it into an organisation: a framework pack starts a "
-        "new framework (draft); a core-values pack is added to the organisation's draft."
+        "new framework (draft); a core-values pack is added to the organisation's draft; SJT "
+        "and catalogue packs add their items and learning activities."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -43,6 +45,10 @@ class Command(BaseCommand):
             if pack.kind == "sjt":
                 created = sjt_load_pack(organisation=organisation, actor=actor, pack=pack)
                 self.stdout.write(f"{pack.slug}: {created} situational judgement items added")
+                return
+            if pack.kind == "catalogue":
+                added = catalogue_load_pack(organisation=organisation, actor=actor, pack=pack)
+                self.stdout.write(f"{pack.slug}: {added} learning activities added")
                 return
             if pack.kind == "framework":
                 framework = services.framework_adopt_pack(
