@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "vakwerk.measurement",
     "vakwerk.insights",
     "vakwerk.development",
+    "vakwerk.practice",
     "django_tasks_db",
     "vakwerk.audit",
     "vakwerk.lib",

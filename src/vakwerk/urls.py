@@ -17,6 +17,7 @@ urlpatterns = [
     path("situaties/", include("vakwerk.assessments.sjt_urls")),
     path("inzicht/", include("vakwerk.insights.urls")),
     path("ontwikkeling/", include("vakwerk.development.urls")),
+    path("oefenen/", include("vakwerk.practice.urls")),
     path("leeraanbod/", include("vakwerk.development.catalogue_urls")),
     path("bewijs/", include("vakwerk.assessments.evidence_urls")),
     path("kaders/case/", include("vakwerk.frameworks.case_urls")),

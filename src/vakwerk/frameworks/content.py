@@ -25,6 +25,7 @@ SCHEMA_FILES = {
     "core_values": "pack.schema.json",
     "sjt": "sjt.schema.json",
     "catalogue": "catalogue.schema.json",
+    "scenarios": "scenarios.schema.json",
 }
 # Kinds of pack whose competencies a catalogue pack may refer to.
 FRAMEWORK_KINDS = ("framework", "core_values")
@@ -79,6 +80,8 @@ def validate_pack(data: Any) -> list[str]:
         return _sjt_problems(data)
     if kind == "catalogue":
         return _catalogue_problems(data)
+    if kind == "scenarios":
+        return _scenario_problems(data)
     codes = [c["code"] for c in data["competencies"]]
     duplicates = sorted({code for code in codes if codes.count(code) > 1})
     problems += [f"competencies: code {code} occurs more than once" for code in duplicates]
@@ -146,6 +149,31 @@ def _catalogue_problems(data: dict[str, Any]) -> list[str]:
             if levels and level not in levels
         ]
     return problems
+
+
+def _scenario_problems(data: dict[str, Any]) -> list[str]:
+    """The graph rules of every variant (vakwerk.practice.graph), against the framework the
+    pack names: its competencies and behavioural indicators."""
+    from vakwerk.practice.graph import pack_problems
+
+    path = PACKS_DIR / f"{data['framework']}.yaml"
+    framework = _framework_scale(data["framework"])
+    if framework is None:
+        return [f"framework: no shipped framework pack {data['framework']}"]
+    indicators = _read_indicators(path, path.stat().st_mtime)
+    return pack_problems(data, competencies=framework[0], indicators=indicators)
+
+
+@cache
+def _read_indicators(path: Path, modified: float) -> dict[tuple[str, int], int]:
+    """(competency, level) -> how many behavioural indicators the framework pack has."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    counts: dict[tuple[str, int], int] = {}
+    for competency in data["competencies"]:
+        for indicator in competency.get("indicators", []):
+            key = (competency["code"], int(indicator["level"]))
+            counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def _framework_scale(slug: str) -> tuple[frozenset[str], frozenset[int]] | None:

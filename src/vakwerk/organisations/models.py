@@ -84,6 +84,21 @@ class Organisation(models.Model):
     retention_audit_months = models.PositiveSmallIntegerField(
         _("keep the audit log (months)"), default=84, validators=[MinValueValidator(12)]
     )
+    practice_retention = models.FloatField(
+        _("practice: desired retention"),
+        default=0.85,
+        validators=[MinValueValidator(0.7), MaxValueValidator(0.97)],
+        help_text=_(
+            "The chance of still mastering a skill when it comes back for practice. Higher "
+            "means more frequent practice."
+        ),
+    )
+    practice_max_interval_days = models.PositiveSmallIntegerField(
+        _("practice: longest gap (days)"),
+        default=120,
+        validators=[MinValueValidator(7), MaxValueValidator(365)],
+        help_text=_("A skill comes back for practice at least this often."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

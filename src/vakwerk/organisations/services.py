@@ -19,6 +19,8 @@ POLICY_FIELDS = (
     "retention_practice_months",
     "retention_after_leaving_months",
     "retention_audit_months",
+    "practice_retention",
+    "practice_max_interval_days",
 )
 
 

@@ -287,6 +287,7 @@ def seed_framework(organisation: Organisation) -> None:
 def seed_demo() -> tuple[list[SeedReport], list[str]]:
     from vakwerk.assessments.demo import seed_rounds
     from vakwerk.development.demo import seed_plans
+    from vakwerk.practice.demo import seed_practice
 
     reports = [seed_organisation(VOORBEELD), seed_organisation(ANDERS)]
     for report in reports:
@@ -296,4 +297,5 @@ def seed_demo() -> tuple[list[SeedReport], list[str]]:
     for report in reports:
         logins = set(fixed_logins(report.organisation.slug).values())
         seed_plans(report.organisation, skip=logins)
+        seed_practice(report.organisation, logins=logins)
     return reports, seed_installation_users()

@@ -73,7 +73,8 @@ def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
     contexts = []
 
     def make(locale: str = "nl", **context_options: Any) -> Page:
-        context = browser.new_context(locale=locale, viewport=VIEWPORT, **context_options)
+        context_options.setdefault("viewport", VIEWPORT)
+        context = browser.new_context(locale=locale, **context_options)
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
         contexts.append(context)
         return context.new_page()

@@ -18,6 +18,7 @@ from vakwerk.development.models import Activity, ActivityFormat, LearningCategor
 from vakwerk.frameworks.models import Competency, Framework, FrameworkVersion, RoleProfile
 from vakwerk.organisations.models import Organisation, Role
 from vakwerk.people.models import ImportJob
+from vakwerk.practice.models import Attempt, Card, ScenarioFamily, ScenarioVariant
 from vakwerk.tests.factories import EmployeeFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +38,7 @@ VAKWERK_NAMESPACES = {
     "insights",
     "catalogue",
     "development",
+    "practice",
 }
 
 
@@ -88,6 +90,26 @@ def _activity(other: Organisation) -> Activity:
     )[0]
 
 
+def _card(other: Organisation) -> Card:
+    family, _ = ScenarioFamily.objects.get_or_create(
+        organisation=other,
+        code="b-geheim",
+        defaults={"title": "Geheimhouder", "summary": "x", "competency_codes": ["B-GEHEIM"]},
+    )
+    ScenarioVariant.objects.get_or_create(
+        family=family,
+        code="b-geheim",
+        defaults={"title": "Geheimhouder", "setting": "x", "graph": {}},
+    )
+    return Card.objects.create(
+        organisation=other,
+        employee=EmployeeFactory(organisation=other, last_name="Geheimhouder"),
+        family=family,
+        competency_code="B-GEHEIM",
+        due=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    )
+
+
 def _plan(other: Organisation) -> Plan:
     employee = EmployeeFactory(organisation=other, last_name="Geheimhouder")
     return Plan.objects.create(organisation=other, employee=employee)
@@ -110,6 +132,15 @@ PARAMETERS: dict[str, Callable[[Organisation], str]] = {
     ),
     "activity_id": lambda other: str(_activity(other).pk),
     "plan_id": lambda other: str(_plan(other).pk),
+    "card_id": lambda other: str(_card(other).pk),
+    "attempt_id": lambda other: str(
+        Attempt.objects.create(
+            organisation=other,
+            employee=EmployeeFactory(organisation=other, last_name="Geheimhouder"),
+            variant=_card(other).family.variants.get(),
+            node="n0",
+        ).pk
+    ),
     "item_id": lambda other: str(
         PlanItem.objects.create(plan=_plan(other), activity=_activity(other)).pk
     ),

@@ -60,7 +60,11 @@ def answer_all(page: Page, value_for: Callable[[int], int | None]) -> dict[int, 
         value = value_for(index)
         page.locator(f"#item-{pk}-{'none' if value is None else value}").check()
         given[pk] = value
-    expect(page.locator("#progress")).to_contain_text(f"{len(names)} of {len(names)}")
+    # Every answer is saved by its own request; on a busy machine all of them can take longer
+    # than expect's default five seconds.
+    expect(page.locator("#progress")).to_contain_text(
+        f"{len(names)} of {len(names)}", timeout=30_000
+    )
     return given
 
 
@@ -123,7 +127,11 @@ def test_a_whole_round_from_opening_to_evidence(
         for _ in range(index % 5):
             phone.keyboard.press("ArrowDown")  # moves the choice one step up the scale
         self_given[pk] = index % 5
-    expect(phone.locator("#progress")).to_contain_text(f"{len(names)} of {len(names)}")
+    # Every answer is saved by its own request; on a busy machine all of them can take longer
+    # than expect's default five seconds.
+    expect(phone.locator("#progress")).to_contain_text(
+        f"{len(names)} of {len(names)}", timeout=30_000
+    )
     phone.get_by_role("button", name="Done").focus()
     with phone.expect_navigation():
         phone.keyboard.press("Enter")

@@ -15,6 +15,8 @@ def test_hr_changes_policies_and_the_change_is_audited(member_client, organisati
         "anonymity_threshold": 5,
         "manager_visibility": "no",
         "hr_visibility": "consent",
+        "practice_retention": 0.9,
+        "practice_max_interval_days": 60,
         "retention_results_months": 36,
         "retention_comments_months": 12,
         "retention_practice_months": 24,
@@ -27,6 +29,7 @@ def test_hr_changes_policies_and_the_change_is_audited(member_client, organisati
     assert organisation.anonymity_threshold == 5
     assert organisation.manager_visibility == "no"
     assert organisation.hr_visibility == "consent"
+    assert (organisation.practice_retention, organisation.practice_max_interval_days) == (0.9, 60)
     event = AuditEvent.objects.get(action="organisation.policies")
     assert event.organisation == organisation
     assert event.actor == user
@@ -47,6 +50,17 @@ def test_anonymity_threshold_below_three_is_refused_next_to_the_field(member_cli
     organisation.refresh_from_db()
     assert organisation.anonymity_threshold == 3
     assert not AuditEvent.objects.filter(action="organisation.policies").exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("practice_retention", 1.5), ("practice_max_interval_days", 3)]
+)
+def test_practice_settings_out_of_range_are_refused(member_client, organisation, field, value):
+    client, _ = member_client(organisation, Role.HR)
+    response = client.post(reverse("organisations:settings"), {field: value})
+    assert field in response.context["form"].errors
+    organisation.refresh_from_db()
+    assert (organisation.practice_retention, organisation.practice_max_interval_days) == (0.85, 120)
 
 
 def test_employee_cannot_open_settings(member_client, organisation):

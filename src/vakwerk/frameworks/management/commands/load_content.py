@@ -42,6 +42,12 @@ class Command(BaseCommand):
             raise CommandError(f"No organisation with slug {options['organisation']!r}")
         actor = Actor(user=None, origin=None)
         try:
+            if pack.kind == "scenarios":
+                from vakwerk.practice.services import scenarios_load_pack
+
+                added = scenarios_load_pack(organisation=organisation, actor=actor, pack=pack)
+                self.stdout.write(f"{pack.slug}: {added} scenario families added")
+                return
             if pack.kind == "sjt":
                 created = sjt_load_pack(organisation=organisation, actor=actor, pack=pack)
                 self.stdout.write(f"{pack.slug}: {created} situational judgement items added")

@@ -1,0 +1,134 @@
+"""Practice: branching scenarios, their spaced-repetition cards and the attempts.
+
+Scenario families and variants are an organisation's copy of a shipped pack
+(``content/packs/oefenscenarios-*.yaml``); a variant keeps its graph as the pack wrote it. A
+card is one person x competency x family, scheduled by FSRS (``practice.scheduling``). An
+attempt is one run through one variant: the path taken, and when finished the performance per
+competency and the rating given to FSRS. Attempts are practice evidence (source ``practice``);
+they never change official estimates.
+"""
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from vakwerk.lib.i18n import localized
+
+
+class ScenarioFamily(models.Model):
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="scenario_families"
+    )
+    code = models.SlugField(_("code"), max_length=60)
+    competency_codes = models.JSONField(_("competencies"), default=list)
+    title = models.CharField(_("title"), max_length=160)
+    title_en = models.CharField(_("title (English)"), max_length=160, blank=True)
+    summary = models.TextField(_("summary"))
+    summary_en = models.TextField(_("summary (English)"), blank=True)
+    pack = models.CharField(_("from pack"), max_length=80, blank=True)
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        verbose_name = _("scenario family")
+        verbose_name_plural = _("scenario families")
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="unique_family_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return localized(self, "title")
+
+
+class ScenarioVariant(models.Model):
+    family = models.ForeignKey(ScenarioFamily, on_delete=models.CASCADE, related_name="variants")
+    code = models.SlugField(_("code"), max_length=60)
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(_("title"), max_length=160)
+    title_en = models.CharField(_("title (English)"), max_length=160, blank=True)
+    setting = models.TextField(_("setting"))
+    setting_en = models.TextField(_("setting (English)"), blank=True)
+    # {"start": node id, "nodes": {id: node}} exactly as in the pack (texts as {nl, en}).
+    graph = models.JSONField(_("scenario"))
+
+    class Meta:
+        verbose_name = _("scenario variant")
+        verbose_name_plural = _("scenario variants")
+        ordering = ["family", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["family", "code"], name="unique_variant_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return localized(self, "title")
+
+    @property
+    def setting_label(self) -> str:
+        return localized(self, "setting")
+
+
+class Card(models.Model):
+    """What FSRS knows of one person's practice of one competency in one scenario family."""
+
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE)
+    employee = models.ForeignKey(
+        "people.Employee", on_delete=models.CASCADE, related_name="practice_cards"
+    )
+    family = models.ForeignKey(ScenarioFamily, on_delete=models.CASCADE, related_name="cards")
+    competency_code = models.CharField(_("competency"), max_length=20)
+    state = models.JSONField(default=dict)  # fsrs.Card.to_dict()
+    due = models.DateTimeField(_("due"), db_index=True)
+    reviews = models.PositiveIntegerField(default=0)
+    last_variant = models.ForeignKey(
+        ScenarioVariant, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["due", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employee", "family", "competency_code"], name="one_card_per_practice"
+            )
+        ]
+        indexes = [models.Index(fields=["employee", "due"])]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id}:{self.family_id}:{self.competency_code}"
+
+
+class Attempt(models.Model):
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE)
+    employee = models.ForeignKey(
+        "people.Employee", on_delete=models.CASCADE, related_name="practice_attempts"
+    )
+    variant = models.ForeignKey(ScenarioVariant, on_delete=models.PROTECT, related_name="+")
+    node = models.CharField(_("current node"), max_length=60)
+    # [[node id, choice index], ...] in the order chosen.
+    path = models.JSONField(default=list)
+    # Competency code -> performance 0..1 (share of the best available effect chosen).
+    scores = models.JSONField(default=dict)
+    ratings = models.JSONField(default=dict)  # competency code -> FSRS rating 1..4
+    ending = models.CharField(max_length=10, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["employee", "finished_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id}:{self.variant_id}:{len(self.path)}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.finished_at is not None

@@ -1,0 +1,173 @@
+"""Writes of practice: loading scenario packs, cards, and running through a scenario.
+
+A choice is posted with the node it answers; a post for a node the attempt already left (a
+double click, a request sent twice after a bad connection) changes nothing, so an answer is
+never counted twice.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vakwerk.audit.services import Actor, audit_log
+from vakwerk.frameworks.content import Pack
+from vakwerk.organisations.models import Organisation
+from vakwerk.people.models import Employee
+from vakwerk.practice import scheduling
+from vakwerk.practice.models import Attempt, Card, ScenarioFamily, ScenarioVariant
+
+
+@transaction.atomic
+def scenarios_load_pack(*, organisation: Organisation, actor: Actor, pack: Pack) -> int:
+    """Add the pack's scenario families the organisation does not have yet; returns how many."""
+    if pack.kind != "scenarios":
+        raise ValidationError(_("This is not a pack of practice scenarios."))
+    have = set(
+        ScenarioFamily.objects.filter(organisation=organisation).values_list("code", flat=True)
+    )
+    added = 0
+    for data in pack.data["families"]:
+        if data["code"] in have:
+            continue
+        family = ScenarioFamily.objects.create(
+            organisation=organisation,
+            code=data["code"],
+            competency_codes=list(data["competencies"]),
+            title=data["title"]["nl"],
+            title_en=data["title"]["en"],
+            summary=data["summary"]["nl"],
+            summary_en=data["summary"]["en"],
+            pack=pack.slug,
+        )
+        ScenarioVariant.objects.bulk_create(
+            ScenarioVariant(
+                family=family,
+                code=variant["code"],
+                position=position,
+                title=variant["title"]["nl"],
+                title_en=variant["title"]["en"],
+                setting=variant["setting"]["nl"],
+                setting_en=variant["setting"]["en"],
+                graph={"start": variant["start"], "nodes": variant["nodes"]},
+            )
+            for position, variant in enumerate(data["variants"])
+        )
+        added += 1
+    audit_log(
+        organisation=organisation,
+        actor=actor,
+        action="scenarios.load",
+        details={"pack": pack.slug, "added": added},
+    )
+    return added
+
+
+def cards_ensure(*, employee: Employee, codes: Iterable[str], now: dt.datetime) -> int:
+    """A card, due now, for every offered family x competency in ``codes`` the person lacks."""
+    wanted = set(codes)
+    have = set(Card.objects.filter(employee=employee).values_list("family_id", "competency_code"))
+    new = [
+        Card(
+            organisation_id=employee.organisation_id,
+            employee=employee,
+            family=family,
+            competency_code=code,
+            state=scheduling.new_state(now),
+            due=now,
+        )
+        for family in ScenarioFamily.objects.filter(
+            organisation_id=employee.organisation_id, is_active=True
+        ).order_by("pk")
+        for code in family.competency_codes
+        if code in wanted and (family.pk, code) not in have
+    ]
+    Card.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def _next_variant(family: ScenarioFamily, last: ScenarioVariant | None) -> ScenarioVariant:
+    """A different variant than last time: the next one in order, round the family."""
+    variants = list(family.variants.order_by("position", "pk"))
+    if not variants:
+        raise ValidationError(_("This scenario has no variants."))
+    if last is None or last not in variants:
+        return variants[0]
+    return variants[(variants.index(last) + 1) % len(variants)]
+
+
+@transaction.atomic
+def attempt_start(*, card: Card) -> Attempt:
+    card = Card.objects.select_for_update().select_related("family", "last_variant").get(pk=card.pk)
+    variant = _next_variant(card.family, card.last_variant)
+    card.last_variant = variant
+    card.save(update_fields=["last_variant"])
+    return Attempt.objects.create(
+        organisation_id=card.organisation_id,
+        employee_id=card.employee_id,
+        variant=variant,
+        node=str(variant.graph["start"]),
+    )
+
+
+@transaction.atomic
+def attempt_choose(*, attempt: Attempt, node: str, choice: int, actor: Actor) -> Attempt:
+    """Take ``choice`` at ``node``. A post for a node the attempt is no longer at does nothing.
+    Reaching an ending finishes the attempt and schedules the person's cards of the family."""
+    attempt = (
+        Attempt.objects.select_for_update().select_related("variant__family").get(pk=attempt.pk)
+    )
+    if attempt.is_finished or attempt.node != node:
+        return attempt
+    nodes = attempt.variant.graph["nodes"]
+    choices = nodes[node].get("choices") or []
+    if not 0 <= choice < len(choices):
+        raise ValidationError(_("Choose one of the answers shown."))
+    attempt.path = [*attempt.path, [node, choice]]
+    attempt.node = str(choices[choice]["next"])
+    if nodes[attempt.node].get("ending"):
+        _finish(attempt, actor)
+    attempt.save()
+    return attempt
+
+
+def _finish(attempt: Attempt, actor: Actor) -> None:
+    now = timezone.now()
+    nodes = attempt.variant.graph["nodes"]
+    family = attempt.variant.family
+    organisation = family.organisation
+    attempt.finished_at = now
+    attempt.ending = str(nodes[attempt.node]["ending"])
+    for code in family.competency_codes:
+        score = scheduling.performance(nodes, attempt.path, code)
+        if score is None:
+            continue
+        rating = scheduling.rating_for(score)
+        attempt.scores[code] = round(score, 3)
+        attempt.ratings[code] = int(rating)
+        card = (
+            Card.objects.select_for_update()
+            .filter(employee_id=attempt.employee_id, family=family, competency_code=code)
+            .first()
+        )
+        if card is None:
+            continue
+        card.state, card.due = scheduling.review(
+            card.state,
+            rating,
+            now,
+            retention=organisation.practice_retention,
+            maximum_days=organisation.practice_max_interval_days,
+        )
+        card.reviews += 1
+        card.save(update_fields=["state", "due", "reviews"])
+    audit_log(
+        organisation=organisation,
+        actor=actor,
+        action="practice.finish",
+        target=attempt,
+        details={"variant": attempt.variant.code, "scores": attempt.scores},
+    )

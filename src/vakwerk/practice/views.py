@@ -1,0 +1,118 @@
+"""Daily practice pages (mobile first): today's session, and a scenario run step by step.
+
+A scenario page is plain HTML: every choice is a submit button of one form, so it works with
+the keyboard alone, with a screen reader and without JavaScript. Only the employee sees their
+own practice: another person's attempt or card is a 404.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET, require_POST
+
+from vakwerk.audit.services import Actor
+from vakwerk.frameworks.selectors import current_competencies
+from vakwerk.organisations.permissions import OrganisationRequest, role_required
+from vakwerk.people import selectors as people_selectors
+from vakwerk.people.models import Employee
+from vakwerk.practice import selectors, services
+from vakwerk.practice.models import Attempt, Card
+
+
+def _me(request: OrganisationRequest) -> Employee:
+    me = people_selectors.employee_of(request.organisation, request.user)
+    if me is None:
+        raise Http404
+    return me
+
+
+@role_required()
+@require_GET
+def today(request: OrganisationRequest) -> HttpResponse:
+    me = people_selectors.employee_of(request.organisation, request.user)
+    if me is None:
+        return render(request, "insights/no_employee.html")
+    now = timezone.now()
+    services.cards_ensure(
+        employee=me, codes=selectors.practice_codes(request.organisation, me), now=now
+    )
+    return render(
+        request, "practice/today.html", {"today": selectors.today(request.organisation, me, now)}
+    )
+
+
+@role_required()
+@require_POST
+def start(request: OrganisationRequest, card_id: int) -> HttpResponse:
+    card = selectors.card_of(request.organisation, _me(request), card_id)
+    attempt = services.attempt_start(card=card)
+    return redirect("practice:scenario", attempt_id=attempt.pk)
+
+
+def _text(value: Any) -> str:
+    """A {nl, en} text in the current language (Dutch when English is missing)."""
+    if not isinstance(value, dict):
+        return ""
+    return str(
+        value.get("en") if get_language() == "en" and value.get("en") else value.get("nl", "")
+    )
+
+
+def _step(attempt: Attempt) -> dict[str, Any]:
+    nodes = attempt.variant.graph["nodes"]
+    node = nodes[attempt.node]
+    last = None
+    if attempt.path:
+        node_id, index = attempt.path[-1]
+        chosen = nodes[node_id]["choices"][index]
+        last = {"text": _text(chosen["text"]), "feedback": _text(chosen["feedback"])}
+    return {
+        "speaker": _text(node.get("speaker")),
+        "text": _text(node.get("text")),
+        "choices": [_text(c["text"]) for c in node.get("choices") or []],
+        "ending": node.get("ending"),
+        "debrief": _text(node.get("debrief")),
+        "last": last,
+        "number": len(attempt.path) + 1,
+    }
+
+
+@role_required()
+@require_GET
+def scenario(request: OrganisationRequest, attempt_id: int) -> HttpResponse:
+    me = _me(request)
+    attempt = selectors.attempt_of(request.organisation, me, attempt_id)
+    context: dict[str, Any] = {"attempt": attempt, "step": _step(attempt)}
+    if attempt.is_finished:
+        cards = Card.objects.filter(employee=me, family=attempt.variant.family).order_by("due")
+        context["cards"] = list(cards)
+        labels = {code: c.label for code, c in current_competencies(request.organisation).items()}
+        context["scores"] = [
+            (labels.get(code, code), score) for code, score in sorted(attempt.scores.items())
+        ]
+    return render(request, "practice/scenario.html", context)
+
+
+@role_required()
+@require_POST
+def choose(request: OrganisationRequest, attempt_id: int) -> HttpResponse:
+    me = _me(request)
+    attempt = selectors.attempt_of(request.organisation, me, attempt_id)
+    raw = request.POST.get("choice", "")
+    choice = int(raw) if raw.isascii() and raw.isdecimal() and len(raw) <= 2 else -1
+    try:
+        services.attempt_choose(
+            attempt=attempt,
+            node=request.POST.get("node", "")[:60],
+            choice=choice,
+            actor=Actor.from_request(request),
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect("practice:scenario", attempt_id=attempt.pk)
