@@ -18,6 +18,8 @@ urlpatterns = [
     path("inzicht/", include("vakwerk.insights.urls")),
     path("ontwikkeling/", include("vakwerk.development.urls")),
     path("oefenen/", include("vakwerk.practice.urls")),
+    path("oefenen/", include("vakwerk.practice.bank_urls")),
+    path("oefenscenarios/", include("vakwerk.practice.editor_urls")),
     path("leeraanbod/", include("vakwerk.development.catalogue_urls")),
     path("bewijs/", include("vakwerk.assessments.evidence_urls")),
     path("kaders/case/", include("vakwerk.frameworks.case_urls")),

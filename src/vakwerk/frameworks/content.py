@@ -26,6 +26,7 @@ SCHEMA_FILES = {
     "sjt": "sjt.schema.json",
     "catalogue": "catalogue.schema.json",
     "scenarios": "scenarios.schema.json",
+    "exercises": "exercises.schema.json",
 }
 # Kinds of pack whose competencies a catalogue pack may refer to.
 FRAMEWORK_KINDS = ("framework", "core_values")
@@ -82,6 +83,8 @@ def validate_pack(data: Any) -> list[str]:
         return _catalogue_problems(data)
     if kind == "scenarios":
         return _scenario_problems(data)
+    if kind == "exercises":
+        return _exercise_problems(data)
     codes = [c["code"] for c in data["competencies"]]
     duplicates = sorted({code for code in codes if codes.count(code) > 1})
     problems += [f"competencies: code {code} occurs more than once" for code in duplicates]
@@ -148,6 +151,31 @@ def _catalogue_problems(data: dict[str, Any]) -> list[str]:
             for level in sorted({low, high})
             if levels and level not in levels
         ]
+    return problems
+
+
+def _exercise_problems(data: dict[str, Any]) -> list[str]:
+    """Codes unique in the pack, competencies of the framework, exactly one best option per
+    judgement exercise and one correct answer per check question."""
+    framework = _framework_scale(data["framework"])
+    if framework is None:
+        return [f"framework: no shipped framework pack {data['framework']}"]
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for part in ("judgements", "cards", "reflections"):
+        for index, item in enumerate(data.get(part, [])):
+            where = f"{part}/{index}"
+            if item["code"] in seen:
+                problems.append(
+                    f"{where}/code: {item['code']} is already used by {seen[item['code']]}"
+                )
+            seen.setdefault(item["code"], where)
+            if item["competency"] not in framework[0]:
+                problems.append(f"{where}/competency: unknown competency {item['competency']}")
+            if part == "judgements" and sum(o["best"] for o in item["options"]) != 1:
+                problems.append(f"{where}/options: exactly one option must be best")
+            if part == "cards" and sum(o["correct"] for o in item["check"]["options"]) != 1:
+                problems.append(f"{where}/check/options: exactly one answer must be correct")
     return problems
 
 

@@ -10,7 +10,7 @@ from vakwerk.audit.services import Actor
 from vakwerk.frameworks.content import shipped_packs
 from vakwerk.organisations.models import Organisation
 from vakwerk.people.models import Employee
-from vakwerk.practice import selectors, services
+from vakwerk.practice import bank, selectors, services
 from vakwerk.practice.models import Attempt, Card, ScenarioFamily
 
 SEED = 8_000
@@ -18,9 +18,12 @@ PEOPLE = 12
 
 
 def seed_scenarios(organisation: Organisation) -> int:
+    """The shipped scenarios and practice bank (once)."""
     if ScenarioFamily.objects.filter(organisation=organisation).exists():
         return 0
     actor = Actor(user=None)
+    for pack in shipped_packs("exercises"):
+        bank.exercises_load_pack(organisation=organisation, actor=actor, pack=pack)
     return sum(
         services.scenarios_load_pack(organisation=organisation, actor=actor, pack=pack)
         for pack in shipped_packs("scenarios")

@@ -16,13 +16,15 @@ checks, each reported with its place in the pack (``families/0/variants/1/nodes/
 - codes of families and variants are unique in the pack, and a family has variants of its
   own competencies' effects (every family competency is trained somewhere in each variant).
 
-Pure: plain data in, a list of problem strings out, so the HR editor, the pack loader and the
-tests share one implementation.
+Plain data in, a list of problem strings out (in the current language: HR reads them in the
+editor), so the HR editor, the pack loader and the tests share one implementation.
 """
 
 from collections import deque
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
+
+from django.utils.translation import gettext as _
 
 MIN_DECISIONS = 6
 
@@ -75,7 +77,10 @@ def variant_problems(
     nodes: Mapping[str, Any] = variant.get("nodes") or {}
     start = str(variant.get("start"))
     if start not in nodes:
-        return [f"{where}/start: node {start} does not exist"]
+        return [
+            _("%(place)s: node %(node)s does not exist")
+            % {"place": f"{where}/start", "node": start}
+        ]
     decisions = 0
     trained: set[str] = set()
     for name, node in nodes.items():
@@ -83,55 +88,70 @@ def variant_problems(
         choices = _choices(node)
         if node.get("ending"):
             if choices:
-                problems.append(f"{place}: an ending has no choices")
+                problems.append(_("%(place)s: an ending has no choices") % {"place": place})
             if not str((node.get("debrief") or {}).get("nl", "")).strip():
-                problems.append(f"{place}: an ending needs a debrief")
+                problems.append(_("%(place)s: an ending needs a debrief") % {"place": place})
             continue
         if not choices:
-            problems.append(f"{place}: a dead end: no choices and not an ending")
+            problems.append(
+                _("%(place)s: a dead end: no choices and not an ending") % {"place": place}
+            )
             continue
         if len(choices) < 2:
-            problems.append(f"{place}: a decision point needs at least two choices")
+            problems.append(
+                _("%(place)s: a decision point needs at least two choices") % {"place": place}
+            )
         decisions += 1
         for index, choice in enumerate(choices):
             spot = f"{place}/choices/{index}"
             if choice.get("next") not in nodes:
-                problems.append(f"{spot}/next: node {choice.get('next')} does not exist")
+                problems.append(
+                    _("%(place)s: node %(node)s does not exist")
+                    % {"place": f"{spot}/next", "node": choice.get("next")}
+                )
             feedback = choice.get("feedback") or {}
             if not all(str(feedback.get(lang, "")).strip() for lang in ("nl", "en")):
-                problems.append(f"{spot}/feedback: every choice needs feedback in nl and en")
+                problems.append(
+                    _("%(place)s: every choice needs feedback in Dutch and English")
+                    % {"place": f"{spot}/feedback"}
+                )
             for code in choice.get("effects") or {}:
                 trained.add(code)
                 if competencies is not None and code not in competencies:
-                    problems.append(f"{spot}/effects: {code} is not a competency of the framework")
+                    problems.append(
+                        _("%(place)s: %(code)s is not a competency of the framework")
+                        % {"place": f"{spot}/effects", "code": code}
+                    )
             reference = choice.get("indicator")
             if reference and indicators is not None:
                 code, level, position = str(reference).split("/")
                 if int(position) > indicators.get((code, int(level)), 0):
                     problems.append(
-                        f"{spot}/indicator: {reference} is not a behavioural indicator of the "
-                        "framework"
+                        _("%(place)s: %(reference)s is not a behavioural indicator")
+                        % {"place": f"{spot}/indicator", "reference": reference}
                     )
     reachable = _reachable(start, nodes)
     problems += [
-        f"{where}/nodes/{name}: cannot be reached from the start"
+        _("%(place)s: cannot be reached from the start") % {"place": f"{where}/nodes/{name}"}
         for name in nodes
         if name not in reachable
     ]
     finishing = _leads_to_ending(nodes)
     problems += [
-        f"{where}/nodes/{name}: no path from here leads to an ending"
+        _("%(place)s: no path from here leads to an ending") % {"place": f"{where}/nodes/{name}"}
         for name in nodes
         if name in reachable and name not in finishing and _choices(nodes[name])
     ]
     if not any(node.get("ending") for node in nodes.values()):
-        problems.append(f"{where}/nodes: the variant has no ending")
+        problems.append(_("%(place)s: the variant has no ending") % {"place": f"{where}/nodes"})
     if decisions < MIN_DECISIONS:
         problems.append(
-            f"{where}/nodes: {decisions} decision points; at least {MIN_DECISIONS} are needed"
+            _("%(place)s: %(count)s decision points; at least %(minimum)s are needed")
+            % {"place": f"{where}/nodes", "count": decisions, "minimum": MIN_DECISIONS}
         )
     problems += [
-        f"{where}: no choice has an effect on {code}, a competency of its family"
+        _("%(place)s: no choice has an effect on %(code)s, a competency of its family")
+        % {"place": where, "code": code}
         for code in family_competencies
         if code not in trained
     ]
@@ -155,7 +175,10 @@ def pack_problems(
         ]
         for spot, code in codes:
             if code in seen:
-                problems.append(f"{spot}: {code} is already used at {seen[code]}")
+                problems.append(
+                    _("%(place)s: %(code)s is already used at %(other)s")
+                    % {"place": spot, "code": code, "other": seen[code]}
+                )
             seen.setdefault(code, spot)
         for c, code in enumerate(family.get("competencies") or []):
             if competencies is not None and code not in competencies:

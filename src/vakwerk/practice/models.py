@@ -55,6 +55,9 @@ class ScenarioVariant(models.Model):
     setting_en = models.TextField(_("setting (English)"), blank=True)
     # {"start": node id, "nodes": {id: node}} exactly as in the pack (texts as {nl, en}).
     graph = models.JSONField(_("scenario"))
+    # An edited variant that was already practised is replaced by a new one; the old one stays
+    # for the attempts that went through it, and is no longer served.
+    is_active = models.BooleanField(_("in use"), default=True)
 
     class Meta:
         verbose_name = _("scenario variant")
@@ -132,3 +135,78 @@ class Attempt(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.finished_at is not None
+
+
+class ExerciseKind(models.TextChoices):
+    JUDGEMENT = "judgement", _("Judgement exercise")
+    CARD = "card", _("Insight card")
+    REFLECTION = "reflection", _("Reflection prompt")
+
+
+class Exercise(models.Model):
+    """One item of the practice bank (never used for measurement). ``content`` is the item as
+    the pack wrote it: texts as {nl, en}; options with ``best`` / ``correct`` and feedback."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="exercises"
+    )
+    code = models.SlugField(_("code"), max_length=60)
+    kind = models.CharField(_("kind"), max_length=12, choices=ExerciseKind.choices)
+    competency_code = models.CharField(_("competency"), max_length=20)
+    content = models.JSONField(_("content"))
+    pack = models.CharField(_("from pack"), max_length=80, blank=True)
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        verbose_name = _("exercise")
+        verbose_name_plural = _("exercises")
+        ordering = ["kind", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="unique_exercise_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ExerciseAnswer(models.Model):
+    """An answer to a judgement exercise or an insight card's check question."""
+
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE)
+    employee = models.ForeignKey(
+        "people.Employee", on_delete=models.CASCADE, related_name="exercise_answers"
+    )
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="answers")
+    choice = models.PositiveSmallIntegerField()
+    correct = models.BooleanField()
+    answered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-answered_at", "-id"]
+        indexes = [models.Index(fields=["employee", "answered_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id}:{self.exercise_id}={self.choice}"
+
+
+class JournalEntry(models.Model):
+    """The private journal: only the employee reads it. Not their manager, not HR, not in any
+    report or export of others; the audit log records that an entry changed, never its text."""
+
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE)
+    employee = models.ForeignKey(
+        "people.Employee", on_delete=models.CASCADE, related_name="journal_entries"
+    )
+    prompt = models.ForeignKey(
+        Exercise, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField(_("what I noticed"), max_length=4000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("journal entry")
+        verbose_name_plural = _("journal entries")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id}:{self.created_at:%Y-%m-%d}"

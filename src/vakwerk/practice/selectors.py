@@ -11,13 +11,15 @@ from vakwerk.frameworks.models import RoleTarget
 from vakwerk.frameworks.selectors import current_competencies
 from vakwerk.organisations.models import Organisation
 from vakwerk.people.models import Employee
-from vakwerk.practice.models import Attempt, Card, ScenarioFamily
+from vakwerk.practice import bank
+from vakwerk.practice.models import Attempt, Card, Exercise, ExerciseKind, ScenarioFamily
 
 SESSION_ITEMS = 2  # two scenarios of 6-8 decisions: about five minutes
 
 
 def practice_codes(organisation: Organisation, employee: Employee) -> set[str]:
-    """The competencies a person practises: their role's, else every scenario competency."""
+    """The competencies a person practises: their role's, else every competency the scenarios
+    and the practice bank offer."""
     codes = set(
         RoleTarget.objects.filter(profile_id=employee.role_profile_id).values_list(
             "competency_code", flat=True
@@ -25,13 +27,12 @@ def practice_codes(organisation: Organisation, employee: Employee) -> set[str]:
     )
     if codes:
         return codes
+    families = ScenarioFamily.objects.filter(organisation=organisation)
     return {
-        code
-        for codes_ in ScenarioFamily.objects.filter(organisation=organisation).values_list(
-            "competency_codes", flat=True
-        )
-        for code in codes_
-    }
+        code for codes_ in families.values_list("competency_codes", flat=True) for code in codes_
+    } | set(
+        Exercise.objects.filter(organisation=organisation).values_list("competency_code", flat=True)
+    )
 
 
 def focus_codes(employee: Employee) -> list[str]:
@@ -52,6 +53,9 @@ class Today:
     week_runs: int
     week_scores: dict[str, float]  # competency label -> mean performance this week
     next_due: dt.datetime | None
+    judgement: Exercise | None = None  # from the practice bank, for today's competencies
+    card: Exercise | None = None
+    reflection: Exercise | None = None
 
 
 def today(organisation: Organisation, employee: Employee, now: dt.datetime) -> Today:
@@ -100,6 +104,14 @@ def today(organisation: Organisation, employee: Employee, now: dt.datetime) -> T
         .values_list("due", flat=True)
         .first()
     )
+    # The bank's items follow today's scenarios, then the plan's focus, then the role.
+    wanted = list(
+        dict.fromkeys(
+            [c.competency_code for c in session]
+            + focus
+            + sorted(practice_codes(organisation, employee))
+        )
+    )
     return Today(
         due=session,
         more=len(due) - len(session),
@@ -107,6 +119,9 @@ def today(organisation: Organisation, employee: Employee, now: dt.datetime) -> T
         week_runs=runs,
         week_scores={label: sum(v) / len(v) for label, v in sorted(totals.items())},
         next_due=later,
+        judgement=bank.next_exercise(organisation, employee, ExerciseKind.JUDGEMENT, wanted),
+        card=bank.next_exercise(organisation, employee, ExerciseKind.CARD, wanted),
+        reflection=bank.next_exercise(organisation, employee, ExerciseKind.REFLECTION, wanted),
     )
 
 

@@ -91,7 +91,7 @@ def cards_ensure(*, employee: Employee, codes: Iterable[str], now: dt.datetime) 
 
 def _next_variant(family: ScenarioFamily, last: ScenarioVariant | None) -> ScenarioVariant:
     """A different variant than last time: the next one in order, round the family."""
-    variants = list(family.variants.order_by("position", "pk"))
+    variants = list(family.variants.filter(is_active=True).order_by("position", "pk"))
     if not variants:
         raise ValidationError(_("This scenario has no variants."))
     if last is None or last not in variants:
@@ -114,13 +114,19 @@ def attempt_start(*, card: Card) -> Attempt:
 
 
 @transaction.atomic
-def attempt_choose(*, attempt: Attempt, node: str, choice: int, actor: Actor) -> Attempt:
-    """Take ``choice`` at ``node``. A post for a node the attempt is no longer at does nothing.
-    Reaching an ending finishes the attempt and schedules the person's cards of the family."""
+def attempt_choose(
+    *, attempt: Attempt, node: str, choice: int, actor: Actor, step: int | None = None
+) -> Attempt:
+    """Take ``choice`` at ``node`` as the ``step``-th answer of the run. A post for a node or
+    step the attempt is no longer at does nothing (the step also tells apart two visits of one
+    node in a scenario that loops back). Reaching an ending finishes the attempt and schedules
+    the person's cards of the family."""
     attempt = (
         Attempt.objects.select_for_update().select_related("variant__family").get(pk=attempt.pk)
     )
     if attempt.is_finished or attempt.node != node:
+        return attempt
+    if step is not None and step != len(attempt.path) + 1:
         return attempt
     nodes = attempt.variant.graph["nodes"]
     choices = nodes[node].get("choices") or []

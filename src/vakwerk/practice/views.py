@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from vakwerk.audit.services import Actor
 from vakwerk.frameworks.selectors import current_competencies
+from vakwerk.lib.ids import parse_id
 from vakwerk.organisations.permissions import OrganisationRequest, role_required
 from vakwerk.people import selectors as people_selectors
 from vakwerk.people.models import Employee
@@ -105,12 +106,14 @@ def choose(request: OrganisationRequest, attempt_id: int) -> HttpResponse:
     attempt = selectors.attempt_of(request.organisation, me, attempt_id)
     raw = request.POST.get("choice", "")
     choice = int(raw) if raw.isascii() and raw.isdecimal() and len(raw) <= 2 else -1
+    step = parse_id(request.POST.get("step", ""))
     try:
         services.attempt_choose(
             attempt=attempt,
             node=request.POST.get("node", "")[:60],
             choice=choice,
             actor=Actor.from_request(request),
+            step=step,
         )
     except ValidationError as error:
         for message in error.messages:

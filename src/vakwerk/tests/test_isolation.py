@@ -18,7 +18,14 @@ from vakwerk.development.models import Activity, ActivityFormat, LearningCategor
 from vakwerk.frameworks.models import Competency, Framework, FrameworkVersion, RoleProfile
 from vakwerk.organisations.models import Organisation, Role
 from vakwerk.people.models import ImportJob
-from vakwerk.practice.models import Attempt, Card, ScenarioFamily, ScenarioVariant
+from vakwerk.practice.models import (
+    Attempt,
+    Card,
+    Exercise,
+    JournalEntry,
+    ScenarioFamily,
+    ScenarioVariant,
+)
 from vakwerk.tests.factories import EmployeeFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +46,8 @@ VAKWERK_NAMESPACES = {
     "catalogue",
     "development",
     "practice",
+    "scenarios",
+    "bank",
 }
 
 
@@ -110,6 +119,14 @@ def _card(other: Organisation) -> Card:
     )
 
 
+def _exercise(other: Organisation) -> Exercise:
+    return Exercise.objects.get_or_create(
+        organisation=other,
+        code="b-geheim",
+        defaults={"kind": "judgement", "competency_code": "AV-EMP", "content": {}},
+    )[0]
+
+
 def _plan(other: Organisation) -> Plan:
     employee = EmployeeFactory(organisation=other, last_name="Geheimhouder")
     return Plan.objects.create(organisation=other, employee=employee)
@@ -133,6 +150,16 @@ PARAMETERS: dict[str, Callable[[Organisation], str]] = {
     "activity_id": lambda other: str(_activity(other).pk),
     "plan_id": lambda other: str(_plan(other).pk),
     "card_id": lambda other: str(_card(other).pk),
+    "family_id": lambda other: str(_card(other).family_id),
+    "exercise_id": lambda other: str(_exercise(other).pk),
+    "entry_id": lambda other: str(
+        JournalEntry.objects.create(
+            organisation=other,
+            employee=EmployeeFactory(organisation=other, last_name="Geheimhouder"),
+            text="Geheimhouder",
+        ).pk
+    ),
+    "variant_id": lambda other: str(_card(other).family.variants.get().pk),
     "attempt_id": lambda other: str(
         Attempt.objects.create(
             organisation=other,

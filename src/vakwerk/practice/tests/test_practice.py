@@ -228,3 +228,23 @@ def test_nobody_else_sees_someones_practice(practiser, member_client, organisati
         EmployeeFactory(organisation=organisation, user=user)
         assert other.get(reverse("practice:scenario", args=[attempt.pk])).status_code == 404
         assert other.post(reverse("practice:start", args=[card.pk])).status_code == 404
+
+
+def test_a_repeated_answer_for_an_earlier_step_counts_once(practiser, organisation):
+    """A scenario may come back to a node; the step number tells the two visits apart."""
+    client, employee = practiser
+    family = _family(organisation, "balie")
+    client.get(reverse("practice:today"))
+    card = Card.objects.get(employee=employee, family=family)
+    client.post(reverse("practice:start", args=[card.pk]))
+    attempt = Attempt.objects.get()
+    url = reverse("practice:choose", args=[attempt.pk])
+    client.post(url, {"node": "n0", "choice": "0", "step": "1"})
+    # The same post again (step 1), and a post claiming the wrong step for the current node.
+    client.post(url, {"node": "n0", "choice": "0", "step": "1"})
+    client.post(url, {"node": "n1", "choice": "0", "step": "5"})
+    attempt.refresh_from_db()
+    assert attempt.path == [["n0", 0]]
+    client.post(url, {"node": "n1", "choice": "0", "step": "2"})
+    attempt.refresh_from_db()
+    assert attempt.path == [["n0", 0], ["n1", 0]]

@@ -42,6 +42,12 @@ class Command(BaseCommand):
             raise CommandError(f"No organisation with slug {options['organisation']!r}")
         actor = Actor(user=None, origin=None)
         try:
+            if pack.kind == "exercises":
+                from vakwerk.practice.bank import exercises_load_pack
+
+                added = exercises_load_pack(organisation=organisation, actor=actor, pack=pack)
+                self.stdout.write(f"{pack.slug}: {added} practice exercises added")
+                return
             if pack.kind == "scenarios":
                 from vakwerk.practice.services import scenarios_load_pack
 
