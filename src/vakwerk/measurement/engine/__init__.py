@@ -26,7 +26,7 @@ from .views import (
     source_views,
 )
 
-ENGINE_VERSION = "1.0.0"
+ENGINE_VERSION = "1.1.0"
 
 __all__ = [
     "AGREES_HIGH",

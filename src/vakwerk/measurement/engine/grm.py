@@ -25,7 +25,8 @@ from scipy.special import expit
 from ._arrays import BoolArray, FloatArray, IntArray, group_sum
 
 DISCRIMINATION_PRIOR = (1.0, 1.0)
-"""Mean and SD of the weak normal prior on a discrimination (keeps tiny samples finite)."""
+"""Mean and SD of the weak normal prior on the discriminations' common mean (and the starting
+prior of each discrimination); the model estimates the actual prior (pooling) from the items."""
 THRESHOLD_PRIOR_SD = 5.0
 MIN_PROBABILITY = 1e-300
 
@@ -153,16 +154,20 @@ def update_items(
     mean: FloatArray,
     sd: FloatArray,
     n_nodes: int,
-) -> GrmItems:
+    prior: tuple[float, float] = DISCRIMINATION_PRIOR,
+) -> tuple[GrmItems, FloatArray]:
     """One Newton step per item on the expected log-likelihood (M-step of the EM).
 
     Each person's theta is integrated over its Gaussian posterior ``N(mean, sd^2)`` with
     Gauss-Hermite quadrature. The step is halved until the thresholds stay ordered and the
-    (penalised) objective does not decrease.
+    (penalised) objective does not decrease. ``prior`` is the normal prior (mean, SD) of the
+    discriminations. Also returns each discrimination's approximate posterior variance (from the
+    inverse negative Hessian), which the hierarchical prior's update needs.
     """
     nodes, weights = np.polynomial.hermite_e.hermegauss(n_nodes)
     weights = weights / weights.sum()
     new = items.copy()
+    variance = np.zeros(answers.n_items)
     for j in range(answers.n_items):
         rows = np.flatnonzero(answers.item == j)
         k = int(answers.n_categories[j])
@@ -170,17 +175,21 @@ def update_items(
         cat = np.repeat(answers.category[rows], n_nodes)
         w = np.tile(weights, len(rows))
         start = _item_vector(items, j, k)
-        base, grad, hess = _item_gradient(start, theta, cat, w, k)
+        base, grad, hess = _item_gradient(start, theta, cat, w, k, prior)
         step = np.linalg.solve(-hess, grad)
+        variance[j] = float(np.linalg.inv(-hess)[0, 0])
         scale = 1.0
         for _ in range(30):
             trial = start + scale * step
-            if np.all(np.diff(trial[1:]) > 0) and _item_objective(trial, theta, cat, w, k) >= base:
+            if (
+                np.all(np.diff(trial[1:]) > 0)
+                and _item_objective(trial, theta, cat, w, k, prior) >= base
+            ):
                 new.discrimination[j] = trial[0]
                 new.thresholds[j, 1:k] = trial[1:]
                 break
             scale /= 2.0
-    return new
+    return new, variance
 
 
 def _item_vector(items: GrmItems, j: int, k: int) -> FloatArray:
@@ -201,22 +210,32 @@ def _item_etas(
 
 
 def _item_objective(
-    vector: FloatArray, theta: FloatArray, category: IntArray, w: FloatArray, k: int
+    vector: FloatArray,
+    theta: FloatArray,
+    category: IntArray,
+    w: FloatArray,
+    k: int,
+    prior: tuple[float, float],
 ) -> float:
     eta_lo, eta_hi, _, _ = _item_etas(vector, theta, category, k)
     t = _terms(eta_lo, eta_hi, second=False)
-    return float(w @ t.log_p) + _log_prior(vector)
+    return float(w @ t.log_p) + _log_prior(vector, prior)
 
 
-def _log_prior(vector: FloatArray) -> float:
-    mean_a, sd_a = DISCRIMINATION_PRIOR
+def _log_prior(vector: FloatArray, prior: tuple[float, float]) -> float:
+    mean_a, sd_a = prior
     return -0.5 * ((vector[0] - mean_a) / sd_a) ** 2 - 0.5 * float(
         np.sum((vector[1:] / THRESHOLD_PRIOR_SD) ** 2)
     )
 
 
 def _item_gradient(
-    vector: FloatArray, theta: FloatArray, category: IntArray, w: FloatArray, k: int
+    vector: FloatArray,
+    theta: FloatArray,
+    category: IntArray,
+    w: FloatArray,
+    k: int,
+    prior: tuple[float, float],
 ) -> tuple[float, FloatArray, FloatArray]:
     """Value, gradient and Hessian of the penalised expected log-likelihood in
     ``(a, c_1..c_K-1)``."""
@@ -244,12 +263,12 @@ def _item_gradient(
     hess[np.arange(1, k), np.arange(1, k)] = diag[1:]
     idx = np.arange(1, k - 1)
     hess[idx, idx + 1] = hess[idx + 1, idx] = off[1 : k - 1]
-    mean_a, sd_a = DISCRIMINATION_PRIOR
+    mean_a, sd_a = prior
     grad[0] -= (vector[0] - mean_a) / sd_a**2
     hess[0, 0] -= 1.0 / sd_a**2
     grad[1:] -= vector[1:] / THRESHOLD_PRIOR_SD**2
     hess[np.arange(1, k), np.arange(1, k)] -= 1.0 / THRESHOLD_PRIOR_SD**2
-    return float(w @ t.log_p) + _log_prior(vector), grad, hess
+    return float(w @ t.log_p) + _log_prior(vector, prior), grad, hess
 
 
 def rescale(items: GrmItems, shift: float, scale: float) -> GrmItems:

@@ -3,15 +3,20 @@
 Parameters per rating source ``s``: intercept ``m_s`` (the source effect: self-ratings are
 lenient), loading ``lambda_s``, leniency variance ``tau_l,s^2`` of its raters, halo variance
 ``tau_h,s^2`` (rater x person; for self-ratings the person's own idiosyncrasy) and noise
-``sigma_s^2``; per SJT item the graded-response parameters, and the variance ``tau_d^2`` of the
-SJT-specific component (what the SJT measures besides the rated level). The E-step is the
-Laplace posterior of ``posterior.py``; the M-step maximises the expected complete-data
-log-likelihood (weighted least squares for ``m, lambda``, moment equations for the variances,
-one Newton step per SJT item). Each iteration first re-standardises the latent scale so that
-the posterior population has mean 0 and variance 1 (PX-EM: same fixed points, much faster for
-loadings); ``tau_d^2``, the one slow component, gets Aitken extrapolation. Variances get weak
-scaled-inverse-chi-square priors (2 pseudo-observations) so tiny or degenerate data give
-finite, sensible answers instead of boundary estimates.
+``sigma_s^2``; per SJT item the graded-response parameters, with a hierarchical prior on the
+discriminations whose mean and spread are estimated too, and the variance ``tau_d^2`` of the
+SJT-specific component (what the SJT measures besides the rated level); and the split of the
+level's variance into a between-team part ``tau_g^2`` (people rated by the same manager form a
+team) and a within-team part. The E-step is the Laplace posterior of ``posterior.py``; the
+M-step maximises the expected complete-data log-likelihood (weighted least squares for ``m,
+lambda``, moment equations for the variances, one Newton step per SJT item), except that the two
+variances the data pin down only loosely, ``tau_d^2`` and ``tau_g^2``, maximise their marginal
+likelihood directly (ECME, same fixed points, far fewer iterations). Each iteration first
+re-standardises the latent scale so that the posterior population has mean 0 and variance 1
+(PX-EM: same fixed points, much faster for loadings), and SQUAREM extrapolation speeds up the
+slow remainder (``squarem.py``). Variances get weak scaled-inverse-chi-square priors (2
+pseudo-observations) so tiny or degenerate data give finite, sensible answers instead of
+boundary estimates.
 """
 
 from __future__ import annotations
@@ -22,14 +27,23 @@ import numpy as np
 from scipy.stats import norm
 
 from . import grm
-from ._arrays import FloatArray, IntArray, by_pair
-from .evidence import RATING_SOURCES, SELF, SJT, Evidence
+from ._arrays import BoolArray, FloatArray, IntArray, by_pair
+from .evidence import MANAGER, RATING_SOURCES, SELF, SJT, Evidence
 from .posterior import Design, Linear, Posterior, build_design, laplace
 from .ratings import MIN_VARIANCE, Pairs, reduce_to_pairs
+from .squarem import squarem
 
 N_RATING = len(RATING_SOURCES)
+TEAM = N_RATING
+"""Effect-source code of the team levels (they follow the rating sources' rater effects)."""
 SPECIFIC_PRIOR = 0.2
 """Prior guess of the SJT-specific variance (relative to the population variance 1)."""
+TEAM_PRIOR = 0.1
+"""Prior guess of the between-team share of the level variance."""
+DISCRIMINATION_SPREAD = 0.5
+"""Prior guess of the SD of the SJT discriminations as a fraction of their mean."""
+
+Start = tuple[FloatArray, FloatArray, FloatArray]
 
 
 @dataclass(frozen=True)
@@ -42,6 +56,7 @@ class Settings:
     prior_weight: float = 2.0  # pseudo-observations behind each variance prior
     quadrature_nodes: int = 7
     final_newton_steps: int = 50
+    team_levels: bool = True  # people rated by the same manager share a team level
 
 
 @dataclass(frozen=True)
@@ -66,6 +81,36 @@ class _Params:
     halo_var: FloatArray
     items: grm.GrmItems | None
     specific_var: float
+    team_var: float  # between-team variance of the level
+    within_var: float  # within-team variance of the level
+    discrimination_prior: tuple[float, float]  # mean and SD of the SJT discriminations
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where rating pairs and team memberships sit among the design's pairs.
+
+    A team level ``g_t`` enters the Gaussian part like a rater effect that "rates" each member
+    with offset 0, loading -1 and weight ``1 / within_var``: that term, ``(theta_p - g_t)^2 /
+    within_var``, is exactly the prior ``theta_p ~ N(g_t, within_var)``. Members therefore get
+    no separate prior on ``theta``; persons without a team keep ``N(0, team_var + within_var)``.
+    """
+
+    rating_rows: IntArray  # design row of each rating pair (in ``Pairs`` order)
+    team_rows: IntArray  # design row of each team membership
+    has_team: BoolArray  # per person
+    n_rater_effects: int  # team levels are the effects from this index on
+    n_teams: int
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """Everything fixed during the fit of one competency."""
+
+    pairs: Pairs
+    design: Design
+    layout: _Layout
+    answers: grm.SjtAnswers | None
 
 
 @dataclass(frozen=True)
@@ -82,6 +127,7 @@ class ModelState:
     intercept: FloatArray
     loading: FloatArray
     specific_var: float
+    team_var: float  # between-team share of the level variance (0 without team levels)
 
 
 @dataclass(frozen=True)
@@ -123,7 +169,8 @@ def fit_competency(evidence: Evidence, settings: Settings | None = None) -> Comp
     pair_effect = np.where(effect_key == -1, -1, pair_effect).astype(np.int64)
     effect_keys = keys[1:] if has_self else keys
     effect_source = (effect_keys // (len(evidence.raters) + 1)).astype(np.int64)
-    design = build_design(n_persons, pairs.person, pair_effect, effect_source)
+    team = _team_of(evidence, pairs, pair_effect) if settings.team_levels else None
+    design, layout = _design(n_persons, pairs, pair_effect, effect_source, team)
 
     sjt_rows = evidence.source == SJT
     answers = None
@@ -132,41 +179,28 @@ def fit_competency(evidence: Evidence, settings: Settings | None = None) -> Comp
             evidence.person[sjt_rows], evidence.item[sjt_rows], evidence.score[sjt_rows]
         )
         answers = answers if answers.n_items > 0 else None
+    problem = _Problem(pairs, design, layout, answers)
 
-    params = _initial(pairs, answers)
-    start = (np.zeros(n_persons), np.zeros(n_persons), np.zeros(design.n_effects))
-    previous: tuple[FloatArray, FloatArray] | None = None
-    history: list[float] = []
-    converged, iterations = False, 0
-    for iterations in range(1, settings.max_iterations + 1):  # noqa: B007
-        lin = _linear(pairs, design, params)
-        # Inside the EM the Neumann covariances suffice (they differ from exact by ~0.1%).
-        post = laplace(design, lin, _sjt(answers, params), start, 1, 0)
-        post, params = _standardise(post, params)
-        current = (post.theta, np.sqrt(post.theta_var))
-        if previous is not None and _max_change(current, previous) < settings.tolerance:
-            converged = True
-            break
-        previous = current
-        params = _m_step(pairs, design, post, lin, params, answers, settings)
-        params.specific_var = _aitken(history, params.specific_var)
-        start = (post.theta, post.specific, post.effect)
+    initial = _initial(pairs, answers)
+    em = _EmMap(problem, settings, initial)
+    outcome = squarem(em, _pack(initial), em.valid, settings.max_iterations)
+    params = _unpack(outcome.x, initial)
 
-    lin = _linear(pairs, design, params)
+    lin = _linear(problem, params)
     post = laplace(
         design,
         lin,
         _sjt(answers, params),
-        start,
+        em.start,
         settings.final_newton_steps,
         settings.dense_limit,
     )
-    post, params = _standardise(post, params)
-    lin = _linear(pairs, design, params)
+    post, params = _standardise(post, params, layout)
+    lin = _linear(problem, params)
     state = ModelState(
         pairs=pairs,
         pair_effect=pair_effect,
-        weight=lin.weight,
+        weight=lin.weight[layout.rating_rows],
         effect_mean=post.effect,
         effect_var=post.effect_var,
         answers=answers,
@@ -174,6 +208,7 @@ def fit_competency(evidence: Evidence, settings: Settings | None = None) -> Comp
         intercept=params.intercept,
         loading=params.loading,
         specific_var=params.specific_var,
+        team_var=params.team_var if layout.n_teams > 0 else 0.0,
     )
     return CompetencyFit(
         persons=evidence.persons,
@@ -182,9 +217,99 @@ def fit_competency(evidence: Evidence, settings: Settings | None = None) -> Comp
         sd=np.sqrt(post.theta_var),
         counts=evidence.counts(),
         sources=_source_parameters(pairs, design, params),
-        iterations=iterations,
-        converged=converged,
+        iterations=outcome.steps,
+        converged=outcome.converged,
         state=state,
+    )
+
+
+class _EmMap:
+    """One EM iteration on packed parameters (the map SQUAREM accelerates).
+
+    It runs the E-step (one warm-started Newton step; inside the EM the Neumann covariances
+    suffice, they differ from exact by well under 1%), re-standardises, and reports convergence
+    when no estimate or SD moved by more than the tolerance since the previous E-step;
+    otherwise it returns the M-step's parameters.
+    """
+
+    def __init__(self, problem: _Problem, settings: Settings, template: _Params) -> None:
+        self.problem = problem
+        self.settings = settings
+        self.template = template
+        n_persons = problem.design.n_persons
+        self.start: Start = (
+            np.zeros(n_persons),
+            np.zeros(n_persons),
+            np.zeros(problem.design.n_effects),
+        )
+        self.previous: tuple[FloatArray, FloatArray] | None = None
+
+    def valid(self, x: FloatArray) -> bool:
+        """Whether a packed vector is a usable parameter set (finite, ordered thresholds)."""
+        if not np.all(np.isfinite(x)):
+            return False
+        items = _unpack(x, self.template).items
+        if items is None:
+            return True
+        with np.errstate(invalid="ignore"):  # inf - inf between the padding columns
+            steps = np.diff(items.thresholds, axis=1)
+        finite = np.isfinite(steps)
+        return bool(np.all(steps[finite] > 0.0))
+
+    def __call__(self, x: FloatArray) -> tuple[FloatArray, bool]:
+        p = self.problem
+        params = _unpack(x, self.template)
+        lin = _linear(p, params)
+        post = laplace(p.design, lin, _sjt(p.answers, params), self.start, 1, 0)
+        post, params = _standardise(post, params, p.layout)
+        current = (post.theta, np.sqrt(post.theta_var))
+        previous, self.previous = self.previous, current
+        self.start = (post.theta, post.specific, post.effect)
+        if previous is not None and _max_change(current, previous) < self.settings.tolerance:
+            return _pack(params), True
+        return _pack(_m_step(p, post, lin, params, self.settings)), False
+
+
+def _pack(params: _Params) -> FloatArray:
+    """All parameters as one vector for SQUAREM (variances on the log scale)."""
+    a_mean, a_sd = params.discrimination_prior
+    scalars = [params.specific_var, params.team_var, params.within_var]
+    parts: list[FloatArray] = [
+        params.intercept,
+        params.loading,
+        np.log(params.leniency_var),
+        np.log(params.halo_var),
+        np.log(np.array(scalars)),
+        np.array([a_mean, np.log(a_sd)]),
+    ]
+    if params.items is not None:
+        finite = np.isfinite(params.items.thresholds)
+        parts += [params.items.discrimination, params.items.thresholds[finite]]
+    return np.concatenate(parts)
+
+
+def _unpack(x: FloatArray, template: _Params) -> _Params:
+    """Inverse of ``_pack``; ``template`` gives the shapes (a negative loading becomes 0)."""
+    k = N_RATING
+    specific, team, within = np.exp(x[4 * k : 4 * k + 3])
+    at = 4 * k + 5
+    items = None
+    if template.items is not None:
+        n = len(template.items.discrimination)
+        finite = np.isfinite(template.items.thresholds)
+        thresholds = template.items.thresholds.copy()
+        thresholds[finite] = x[at + n :]
+        items = grm.GrmItems(x[at : at + n].copy(), thresholds)
+    return _Params(
+        intercept=x[:k].copy(),
+        loading=np.maximum(x[k : 2 * k], 0.0),
+        leniency_var=np.exp(x[2 * k : 3 * k]),
+        halo_var=np.exp(x[3 * k : 4 * k]),
+        items=items,
+        specific_var=float(specific),
+        team_var=float(team),
+        within_var=float(within),
+        discrimination_prior=(float(x[4 * k + 3]), float(np.exp(x[4 * k + 4]))),
     )
 
 
@@ -194,28 +319,6 @@ def _sjt(
     if answers is None or params.items is None:
         return None
     return answers, params.items
-
-
-def _aitken(history: list[float], value: float) -> float:
-    """Aitken extrapolation of the SJT-specific variance, the one slow EM component.
-
-    Its EM update contracts by a nearly constant factor ``r`` per iteration (most of the
-    information about ``d_p`` is missing). Every fifth iteration after the tenth, when the last
-    two contraction factors agree (within 0.02) on some ``0 < r < 0.99``, the sequence jumps to
-    its geometric limit ``x + dx * r / (1 - r)``; plain EM steps then continue from there.
-    """
-    history.append(value)
-    if len(history) < 10 or len(history) % 5 != 0:
-        return value
-    d1, d2, d3 = (history[-i] - history[-i - 1] for i in (1, 2, 3))
-    if d2 == 0.0 or d3 == 0.0:
-        return value
-    ratio, earlier = d1 / d2, d2 / d3
-    if not (0.0 < ratio < 0.99 and abs(ratio - earlier) < 0.02):
-        return value
-    jumped = max(value + d1 * ratio / (1.0 - ratio), MIN_VARIANCE)
-    history.append(jumped)
-    return jumped
 
 
 def _max_change(
@@ -255,41 +358,109 @@ def _initial(pairs: Pairs, answers: grm.SjtAnswers | None) -> _Params:
         halo_var=halo,
         items=grm.initial_items(answers) if answers is not None else None,
         specific_var=SPECIFIC_PRIOR,
+        team_var=TEAM_PRIOR,
+        within_var=1.0 - TEAM_PRIOR,
+        discrimination_prior=grm.DISCRIMINATION_PRIOR,
     )
 
 
-def _linear(pairs: Pairs, design: Design, params: _Params) -> Linear:
+def _team_of(evidence: Evidence, pairs: Pairs, pair_effect: IntArray) -> IntArray:
+    """Per person the rater effect of their manager, -1 without one.
+
+    With several managers the one whose identifier sorts first is taken, so the choice does
+    not depend on the order of the input rows.
+    """
+    names = np.array(evidence.raters, dtype=object)
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[np.argsort(names, kind="stable")] = np.arange(len(names))
+    managed = np.flatnonzero(pairs.source == MANAGER)
+    best = np.full(len(evidence.persons), len(names), dtype=np.int64)
+    np.minimum.at(best, pairs.person[managed], rank[pairs.rater[managed]])
+    team = np.full(len(evidence.persons), -1, dtype=np.int64)
+    chosen = managed[rank[pairs.rater[managed]] == best[pairs.person[managed]]]
+    team[pairs.person[chosen]] = pair_effect[chosen]
+    return team
+
+
+def _design(
+    n_persons: int,
+    pairs: Pairs,
+    pair_effect: IntArray,
+    effect_source: IntArray,
+    team: IntArray | None,
+) -> tuple[Design, _Layout]:
+    """The design of rating pairs plus team memberships (sorted by person, as required)."""
+    n_rater_effects = len(effect_source)
+    team = np.full(n_persons, -1, dtype=np.int64) if team is None else team
+    members = np.flatnonzero(team >= 0)
+    teams, team_index = np.unique(team[members], return_inverse=True)
+    person = np.concatenate([pairs.person, members])
+    effect = np.concatenate([pair_effect, n_rater_effects + team_index.astype(np.int64)])
+    order = np.argsort(person, kind="stable")
+    row = np.empty(len(order), dtype=np.int64)
+    row[order] = np.arange(len(order))
+    source = np.concatenate([effect_source, np.full(len(teams), TEAM, dtype=np.int64)])
+    design = build_design(n_persons, person[order], effect[order], source)
+    layout = _Layout(
+        rating_rows=row[: pairs.size],
+        team_rows=row[pairs.size :],
+        has_team=team >= 0,
+        n_rater_effects=n_rater_effects,
+        n_teams=len(teams),
+    )
+    return design, layout
+
+
+def _linear(problem: _Problem, params: _Params) -> Linear:
+    pairs, design, layout = problem.pairs, problem.design, problem.layout
     s = pairs.source
-    weight = 1.0 / (params.halo_var[s] + pairs.noise_var[s] / pairs.count)
+    n_rows = len(design.pair_person)
+    offset, loading, weight = np.zeros(n_rows), np.zeros(n_rows), np.zeros(n_rows)
+    rows = layout.rating_rows
+    offset[rows] = pairs.mean - params.intercept[s]
+    loading[rows] = params.loading[s]
+    weight[rows] = 1.0 / (params.halo_var[s] + pairs.noise_var[s] / pairs.count)
+    loading[layout.team_rows] = -1.0
+    weight[layout.team_rows] = 1.0 / params.within_var
+    effect_var = np.append(params.leniency_var, params.team_var)
     return Linear(
-        offset=pairs.mean - params.intercept[s],
-        loading=params.loading[s],
+        offset=offset,
+        loading=loading,
         weight=weight,
-        effect_precision=1.0 / params.leniency_var[design.effect_source],
+        effect_precision=1.0 / effect_var[design.effect_source],
         specific_precision=1.0 / params.specific_var,
+        theta_precision=np.where(layout.has_team, 0.0, 1.0 / (params.team_var + params.within_var)),
     )
 
 
-def _standardise(post: Posterior, params: _Params) -> tuple[Posterior, _Params]:
+def _standardise(post: Posterior, params: _Params, layout: _Layout) -> tuple[Posterior, _Params]:
     """Re-express everything for ``theta' = (theta - shift) / scale`` so that the mixture of
-    posteriors (the estimated population) has mean 0 and variance 1."""
+    posteriors (the estimated population) has mean 0 and variance 1.
+
+    Team levels live on the latent scale and are divided by ``scale``; the shift is left to
+    the within-team part, so that the team levels keep their prior mean 0."""
     if len(post.theta) == 0:
         return post, params
     shift = float(np.mean(post.theta))
     second = float(np.mean(post.theta**2 + post.theta_var)) - shift**2
     scale = float(np.sqrt(max(second, 1e-12)))
+    latent = np.arange(len(post.effect)) >= layout.n_rater_effects
+    effect_scale = np.where(latent, scale, 1.0)
+    pair_scale = np.full(len(post.pair_cov), scale)
+    pair_scale[layout.team_rows] = scale**2  # Cov(theta, g): both on the latent scale
     post = Posterior(
         theta=(post.theta - shift) / scale,
         theta_var=post.theta_var / scale**2,
-        effect=post.effect,
-        effect_var=post.effect_var,
-        pair_cov=post.pair_cov / scale,
+        effect=post.effect / effect_scale,
+        effect_var=post.effect_var / effect_scale**2,
+        pair_cov=post.pair_cov / pair_scale,
         specific=post.specific / scale,
         specific_var=post.specific_var / scale**2,
         sjt_mean=(post.sjt_mean - shift) / scale,
         sjt_var=post.sjt_var / scale**2,
         objective=post.objective,
     )
+    a_mean, a_sd = params.discrimination_prior
     params = _Params(
         intercept=params.intercept + params.loading * shift,
         loading=params.loading * scale,
@@ -297,25 +468,28 @@ def _standardise(post: Posterior, params: _Params) -> tuple[Posterior, _Params]:
         halo_var=params.halo_var,
         items=grm.rescale(params.items, shift, scale) if params.items is not None else None,
         specific_var=params.specific_var / scale**2,
+        team_var=params.team_var / scale**2,
+        within_var=params.within_var / scale**2,
+        discrimination_prior=(a_mean * scale, a_sd * scale),
     )
     return post, params
 
 
 def _m_step(
-    pairs: Pairs,
-    design: Design,
+    problem: _Problem,
     post: Posterior,
     lin: Linear,
     params: _Params,
-    answers: grm.SjtAnswers | None,
     settings: Settings,
 ) -> _Params:
+    pairs, design, rows = problem.pairs, problem.design, problem.layout.rating_rows
     s = pairs.source
-    person, pe = design.pair_person, design.pair_effect
+    person, pe = design.pair_person[rows], design.pair_effect[rows]
     mu_l = by_pair(pe, post.effect)
     var_l = by_pair(pe, post.effect_var)
     mu_t, var_t = post.theta[person], post.theta_var[person]
-    w = lin.weight
+    pair_cov = post.pair_cov[rows]
+    w = lin.weight[rows]
     y = pairs.mean - mu_l
     intercept, loading = params.intercept.copy(), params.loading.copy()
     halo, leniency = params.halo_var.copy(), params.leniency_var.copy()
@@ -327,17 +501,14 @@ def _m_step(
             continue
         wk = w[k]
         lhs = np.array([[wk.sum(), wk @ mu_t[k]], [wk @ mu_t[k], wk @ (mu_t[k] ** 2 + var_t[k])]])
-        rhs = np.array([wk @ y[k], wk @ (y[k] * mu_t[k] - post.pair_cov[k])])
+        rhs = np.array([wk @ y[k], wk @ (y[k] * mu_t[k] - pair_cov[k])])
         lhs += 1e-12 * np.eye(2) * lhs[0, 0]
         m, lam = np.linalg.solve(lhs, rhs)
         if lam < 0.0:
             m, lam = float(wk @ y[k] / wk.sum()), 0.0
         intercept[src], loading[src] = m, lam
         expected_sq = (
-            (y[k] - m - lam * mu_t[k]) ** 2
-            + lam**2 * var_t[k]
-            + var_l[k]
-            + 2.0 * lam * post.pair_cov[k]
+            (y[k] - m - lam * mu_t[k]) ** 2 + lam**2 * var_t[k] + var_l[k] + 2.0 * lam * pair_cov[k]
         )
         noise = pairs.noise_var[src] / pairs.count[k]
         w2 = wk**2
@@ -354,14 +525,119 @@ def _m_step(
                 (second + nu * 0.3 * between[src]) / (len(effects) + nu + 2.0), MIN_VARIANCE
             )
     items, specific_var = params.items, params.specific_var
+    a_prior = params.discrimination_prior
+    answers = problem.answers
     if answers is not None and items is not None:
-        items = grm.update_items(
-            answers, items, post.sjt_mean, np.sqrt(post.sjt_var), settings.quadrature_nodes
+        items, a_var = grm.update_items(
+            answers,
+            items,
+            post.sjt_mean,
+            np.sqrt(post.sjt_var),
+            settings.quadrature_nodes,
+            a_prior,
         )
+        a_prior = _discrimination_prior(items.discrimination, a_var, a_prior, nu)
         tested = np.unique(answers.person)
-        second = float(np.sum(post.specific[tested] ** 2 + post.specific_var[tested]))
-        specific_var = max((second + nu * SPECIFIC_PRIOR) / (len(tested) + nu + 2.0), MIN_VARIANCE)
-    return _Params(intercept, loading, leniency, halo, items, specific_var)
+        specific_var = _marginal_variance(
+            post.specific[tested], post.specific_var[tested], specific_var, nu, SPECIFIC_PRIOR
+        )
+    team_var, within_var = _team_variances(problem, post, params.team_var, nu)
+    return _Params(
+        intercept=intercept,
+        loading=loading,
+        leniency_var=leniency,
+        halo_var=halo,
+        items=items,
+        specific_var=specific_var,
+        team_var=team_var,
+        within_var=within_var,
+        discrimination_prior=a_prior,
+    )
+
+
+def _discrimination_prior(
+    a: FloatArray, a_var: FloatArray, previous: tuple[float, float], nu: float
+) -> tuple[float, float]:
+    """Empirical-Bayes update of the discriminations' prior ``a_j ~ N(mu, s^2)``.
+
+    With a dozen items estimated from a few hundred people, each discrimination is uncertain
+    by about as much as the items truly differ, so weighting the SJT items by their raw
+    estimates throws information away; pooling them towards their common mean is the usual
+    hierarchical remedy. ``mu`` has the old fixed prior N(1, 1) as its own weak prior (it
+    matters only with one or two items); ``s^2`` is the expected spread of the items around
+    ``mu`` (their posterior variances included) with a scaled-inverse-chi-square prior of
+    ``nu`` pseudo-items centred on ``(DISCRIMINATION_SPREAD * mu)^2``.
+    """
+    hyper_mean, hyper_sd = grm.DISCRIMINATION_PRIOR
+    precision = 1.0 / previous[1] ** 2
+    mu = float((precision * np.sum(a) + hyper_mean / hyper_sd**2) / (precision * len(a) + 1.0))
+    second = float(np.sum((a - mu) ** 2 + a_var))
+    var = (second + nu * (DISCRIMINATION_SPREAD * mu) ** 2) / (len(a) + nu)
+    return mu, float(np.sqrt(max(var, MIN_VARIANCE)))
+
+
+def _marginal_variance(
+    mean: FloatArray, var: FloatArray, current: float, nu: float, guess: float
+) -> float:
+    """ECME update of a random effect's variance: maximise its marginal likelihood.
+
+    Each effect's posterior ``N(mean, var)`` under the current variance ``current`` is what a
+    Gaussian summary ``x ~ N(effect, 1/q)`` of its data gives, with ``q = 1/var - 1/current``
+    and ``x = mean * (current + 1/q) / current``. Holding these summaries fixed, the marginal
+    log-likelihood of a new variance ``t`` is ``-1/2 sum(log(t + 1/q) + x^2 / (t + 1/q))``;
+    with the scaled-inverse-chi-square prior (``nu`` pseudo-observations at ``guess``) its
+    maximum solves ``sum(x^2/s^2 - 1/s) - (nu + 2)/t + nu*guess/t^2 = 0``, ``s = t + 1/q``,
+    found by bisection on ``log t``. At ``t = current`` the left side is the EM score, so the
+    fixed points are the EM's; but where the data say little about each effect (small ``q``) the
+    EM step ``mean(E[effect^2])`` moves only a fraction of the way, and this one goes all of it.
+    """
+    q = 1.0 / np.maximum(var, MIN_VARIANCE) - 1.0 / current
+    informed = q > 1e-12 / current
+    q = q[informed]
+    x2 = (mean[informed] * (current + 1.0 / q) / current) ** 2
+
+    def score(log_t: float) -> float:
+        t = float(np.exp(log_t))
+        s = t + 1.0 / q
+        return float(np.sum(x2 / s**2 - 1.0 / s)) - (nu + 2.0) / t + nu * guess / t**2
+
+    low, high = np.log(MIN_VARIANCE), np.log(1e6)
+    for _ in range(100):
+        middle = 0.5 * (low + high)
+        if score(middle) > 0.0:
+            low = middle
+        else:
+            high = middle
+        if high - low < 1e-10:
+            break
+    return float(np.exp(0.5 * (low + high)))
+
+
+def _team_variances(
+    problem: _Problem, post: Posterior, current: float, nu: float
+) -> tuple[float, float]:
+    """Updates of the between-team and within-team variances of the level.
+
+    The between-team variance is updated like the SJT-specific one (``_marginal_variance``: a
+    team's level is only loosely pinned down by its members' evidence, so plain EM would creep),
+    with ``nu`` pseudo-teams at ``TEAM_PRIOR`` as prior; the within-team variance by plain EM.
+    Without teams the split is irrelevant and stays at its prior guess, with total 1.
+    """
+    layout, design = problem.layout, problem.design
+    if layout.n_teams == 0:
+        return TEAM_PRIOR, 1.0 - TEAM_PRIOR
+    g = post.effect[layout.n_rater_effects :]
+    g_var = post.effect_var[layout.n_rater_effects :]
+    team_var = _marginal_variance(g, g_var, current, nu, TEAM_PRIOR)
+    rows = layout.team_rows
+    person, effect = design.pair_person[rows], design.pair_effect[rows]
+    within = (
+        (post.theta[person] - post.effect[effect]) ** 2
+        + post.theta_var[person]
+        + post.effect_var[effect]
+        - 2.0 * post.pair_cov[rows]
+    )
+    return max(team_var, MIN_VARIANCE), max(float(np.mean(within)), MIN_VARIANCE)
 
 
 def _source_parameters(

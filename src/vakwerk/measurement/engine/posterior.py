@@ -1,12 +1,16 @@
 """The joint posterior of person levels and rater leniencies (Laplace approximation).
 
-Unknowns: ``theta`` (one per person, prior N(0, 1)) and ``l`` (one per rater effect, i.e. per
-rater within a source, prior N(0, tau_l^2)). Pair means ``z_k`` are Gaussian given them,
+Unknowns: ``theta`` (one per person, prior N(0, 1 / theta_precision)) and ``l`` (one per rater
+effect, i.e. per rater within a source, prior N(0, tau_l^2)). Pair means ``z_k`` are Gaussian
+given them,
 
     z_k = m_s + lambda_s * theta_p + l_r + eps_k,   eps_k ~ N(0, 1 / w_k),
     1 / w_k = tau_h,s^2 + sigma_s^2 / n_k        (halo plus item noise),
 
-and SJT answers add the graded-response log-likelihood ``g_p(theta_p)``. The negative log
+and SJT answers add the graded-response log-likelihood ``g_p(theta_p)``. (The model's team
+levels are passed in as extra "rater effects" with pseudo-pairs of offset 0 and loading -1,
+whose term ``w (theta_p - g_t)^2`` is the prior of a team member's level; those members get
+``theta_precision`` 0.) The negative log
 posterior ``f`` is convex; its Hessian has the block form
 
     H = [[H_tt, H_tl], [H_lt, H_ll]],   H_tt, H_ll diagonal,   H_tl[p, r] = lambda_s * w_k,
@@ -24,8 +28,10 @@ model needs follow from ``Sigma_l = T^-1`` by the block-inverse formulas
 which need ``Sigma_l`` only on the diagonal and on the co-rating pattern of ``T``. Connected
 blocks of ``T`` up to ``dense_limit`` raters are inverted exactly; larger blocks use the
 Neumann series ``T^-1 = D^-1 + D^-1 F D^-1 + D^-1 F D^-1 F D^-1 + ...`` (``T = D - F``, ``D``
-the diagonal), kept to the terms that stay on the pattern. ``T`` is strictly diagonally
-dominant, so the series converges; its first omitted terms are small (see docs).
+the diagonal), kept to the terms that stay on the pattern. ``T`` is positive definite (a
+Schur complement of ``H``) and the Jacobi iteration matrix ``D^-1 F`` has spectral radius
+about 0.1-0.6 on realistic data, so the series converges; its first omitted terms are small
+(see docs).
 """
 
 from __future__ import annotations
@@ -113,6 +119,7 @@ class Linear:
     weight: FloatArray
     effect_precision: FloatArray  # 1 / tau_l^2 per rater effect
     specific_precision: float  # 1 / tau_d^2 of the SJT-specific component
+    theta_precision: FloatArray  # prior precision of each theta_p around 0
 
 
 @dataclass(frozen=True)
@@ -147,7 +154,7 @@ def _objective(
     res = _residual(design, lin, theta, effect)
     return float(
         0.5 * lin.weight @ res**2
-        + 0.5 * theta @ theta
+        + 0.5 * theta @ (lin.theta_precision * theta)
         + 0.5 * effect @ (lin.effect_precision * effect)
         + 0.5 * lin.specific_precision * (specific @ specific)
         - sjt_loglik
@@ -164,7 +171,7 @@ class _System:
         self.info = sjt_information
         self.h_dd = lin.specific_precision + sjt_information
         self.h_tt = (
-            1.0
+            lin.theta_precision
             + group_sum(d.pair_person, lin.loading * lw, d.n_persons)
             + sjt_information
             - sjt_information**2 / self.h_dd
@@ -296,7 +303,11 @@ def laplace(
     steps = newton_steps if sjt is not None else 1
     for _ in range(steps):
         wr = lin.weight * _residual(d, lin, theta, effect)
-        grad_theta = theta - group_sum(d.pair_person, lin.loading * wr, d.n_persons) - slope
+        grad_theta = (
+            lin.theta_precision * theta
+            - group_sum(d.pair_person, lin.loading * wr, d.n_persons)
+            - slope
+        )
         grad_specific = lin.specific_precision * specific - slope
         grad_effect = lin.effect_precision * effect - group_sum(
             d.pair_effect[d.rated], wr[d.rated], d.n_effects

@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 
 from vakwerk.measurement.engine import Evidence, Settings, fit_competency
-from vakwerk.measurement.engine.simulate import APPRAISAL, FULL_360, naive_mean, simulate
+from vakwerk.measurement.engine.model import _marginal_variance
+from vakwerk.measurement.engine.simulate import (
+    APPRAISAL,
+    CONFOUNDED,
+    FULL_360,
+    naive_mean,
+    simulate,
+)
+from vakwerk.measurement.engine.squarem import squarem
 
 
 def _standardised(values):
@@ -184,3 +192,115 @@ def test_rater_who_rates_one_person_only():
     assert after.sd[0] <= before.sd[0] + 1e-9
     others = np.arange(1, 100)
     assert np.max(np.abs(after.estimate[others] - before.estimate[others])) < 0.05
+
+
+def _rmse(fit, truth):
+    return float(np.sqrt(np.mean((fit.estimate - _standardised(truth)) ** 2)))
+
+
+def test_team_levels_help_when_lenient_managers_lead_weaker_teams():
+    with_teams, without = [], []
+    for seed in (11, 12):
+        org = simulate(250, CONFOUNDED, seed)
+        evidence, truth = org.evidence["c1"], org.truth["c1"]
+        fit = fit_competency(evidence)
+        assert fit.converged
+        assert fit.state.team_var > 0.02
+        with_teams.append(_rmse(fit, truth))
+        without.append(_rmse(fit_competency(evidence, Settings(team_levels=False)), truth))
+    assert np.mean(with_teams) < np.mean(without) - 0.005
+
+
+def test_team_choice_ignores_row_order_with_two_managers():
+    rng = np.random.default_rng(9)
+    truth = rng.normal(size=36)
+    rows = []
+    for p, level in enumerate(truth):
+        managers = [f"boss{p // 6}"] + ([f"coach{p // 9}"] if p % 2 else [])
+        for source, rater in [("self", "")] + [("manager", m) for m in managers]:
+            for item in range(3):
+                score = int(np.clip(np.round(2 + level + rng.normal(0, 0.8)), 0, 4))
+                rows.append((f"p{p:02d}", source, rater, f"i{item}", score, 5))
+    forward, backward = _records(rows), _records(rows[::-1])
+    assert forward.raters != backward.raters  # the rater codes really differ
+    first, second = fit_competency(forward), fit_competency(backward)
+    order = [second.persons.index(person) for person in first.persons]
+    assert np.allclose(first.estimate, second.estimate[order], atol=1e-6)
+    assert np.allclose(first.sd, second.sd[order], atol=1e-6)
+
+
+def _sjt_records(discrimination, seed):
+    """Self and manager ratings plus 12 graded SJT items with the given discriminations."""
+    rng = np.random.default_rng(seed)
+    theta = rng.normal(size=300)
+    rows = []
+    for p, level in enumerate(theta):
+        for source, rater in (("self", ""), ("manager", f"m{p // 8}")):
+            shift = rng.normal(0, 0.6)
+            for item in range(5):
+                score = np.clip(np.round(2 + 0.6 * level + shift + rng.normal(0, 0.6)), 0, 4)
+                rows.append((f"p{p}", source, rater, f"r{item}", int(score), 5))
+        for item, a in enumerate(discrimination):
+            cuts = 0.3 * (item % 3 - 1) + np.array([-1.5, 0.0, 1.5])
+            at_least = 1.0 / (1.0 + np.exp(-(a * level - cuts)))
+            rows.append(
+                (f"p{p}", "sjt", "", f"s{item:02d}", int(np.sum(rng.random() < at_least)), 4)
+            )
+    return _records(rows)
+
+
+def _discriminations(evidence):
+    items = fit_competency(evidence).state.items
+    assert items is not None
+    return items.discrimination
+
+
+def test_sjt_discriminations_are_pooled_but_real_differences_stay():
+    # Equal true discriminations: raw estimates would scatter by about 15% of their mean
+    # (0.13 on these two samples without pooling); pooled ones scatter much less.
+    spread = []
+    for seed in (0, 1):
+        a = _discriminations(_sjt_records([0.8] * 12, seed))
+        spread.append(a.std() / a.mean())
+    assert np.mean(spread) < 0.11
+    # Truly different items keep clearly different discriminations.
+    a = _discriminations(_sjt_records([1.4, 0.4] * 6, 0))
+    assert a[0::2].mean() > 2.0 * a[1::2].mean()
+
+
+def test_squarem_reaches_the_fixed_point_of_a_slow_linear_map():
+    rng = np.random.default_rng(0)
+    rotation, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    contraction = rotation @ np.diag([0.999, 0.9, 0.5]) @ rotation.T  # plain: ~20,000 steps
+    shift = rng.normal(size=3)
+    fixed = np.linalg.solve(np.eye(3) - contraction, shift)
+
+    def step(x):
+        following = contraction @ x + shift
+        return following, bool(np.max(np.abs(following - x)) < 1e-12)
+
+    outcome = squarem(step, np.zeros(3), lambda x: bool(np.all(np.isfinite(x))), 300)
+    assert outcome.converged
+    assert outcome.steps < 200
+    assert np.max(np.abs(outcome.x - fixed)) < 1e-6
+
+
+def test_marginal_variance_update_jumps_to_the_fixed_point():
+    # Gaussian effects seen through noisy summaries: the marginal-likelihood (ECME) update
+    # lands on its own fixed point in one step, where the EM step creeps.
+    rng = np.random.default_rng(3)
+    precision = rng.uniform(0.5, 3.0, 3000)
+    observed = rng.normal(0.0, np.sqrt(0.3), 3000) + rng.normal(0.0, 1.0 / np.sqrt(precision))
+
+    def posterior(variance):
+        shrink = variance / (variance + 1.0 / precision)
+        return observed * shrink, 1.0 / (1.0 / variance + precision)
+
+    mean, var = posterior(1.0)
+    first = _marginal_variance(mean, var, 1.0, 2.0, 0.2)
+    mean_next, var_next = posterior(first)
+    second = _marginal_variance(mean_next, var_next, first, 2.0, 0.2)
+    assert abs(second - first) < 1e-6
+    assert abs(first - 0.3) < 0.05
+    em_step = float(np.mean(mean**2 + var))
+    assert abs(em_step - first) > 0.2
