@@ -101,7 +101,12 @@ def _next_variant(family: ScenarioFamily, last: ScenarioVariant | None) -> Scena
 
 @transaction.atomic
 def attempt_start(*, card: Card) -> Attempt:
-    card = Card.objects.select_for_update().select_related("family", "last_variant").get(pk=card.pk)
+    # Lock the card row only: PostgreSQL cannot lock the nullable side of the outer join.
+    card = (
+        Card.objects.select_for_update(of=("self",))
+        .select_related("family", "last_variant")
+        .get(pk=card.pk)
+    )
     variant = _next_variant(card.family, card.last_variant)
     card.last_variant = variant
     card.save(update_fields=["last_variant"])
@@ -122,7 +127,9 @@ def attempt_choose(
     node in a scenario that loops back). Reaching an ending finishes the attempt and schedules
     the person's cards of the family."""
     attempt = (
-        Attempt.objects.select_for_update().select_related("variant__family").get(pk=attempt.pk)
+        Attempt.objects.select_for_update(of=("self",))
+        .select_related("variant__family")
+        .get(pk=attempt.pk)
     )
     if attempt.is_finished or attempt.node != node:
         return attempt
