@@ -1,0 +1,922 @@
+"""Practice load: simulated employees practise scenarios concurrently against gunicorn on
+PostgreSQL, next to a bare Django view on the same server.
+
+Target (issue): 300 employees practising at once, 0 errors, p95 under 200 ms, and a throughput
+of at least 0.5 x the throughput of a bare Django view on the same server (its ceiling).
+
+What runs: a scratch PostgreSQL database ``vakwerk_bench_practice`` (created and dropped on the
+server of ``BENCH_POSTGRES_URL``, see ``_scratch.py``) with one organisation, the shipped
+framework published, the shipped scenario packs loaded and 300 employees with a user account,
+none on a role profile (so each practises every scenario competency: 14 cards each). Each
+employee is logged in by a session created in the set-up whose cookie the client carries: 300
+password logins would cost minutes of PBKDF2 and are not what is measured. Then gunicorn with
+the production settings as behind a TLS-terminating proxy (DEBUG off, secure cookies, the
+proxy's ``X-Forwarded-Proto`` trusted), as ``docs/operations.md`` runs it: sync workers (one
+request per process at a time, the proxy in front holds the slow and idle client connections;
+on 2 cores the CPU is the limit, which more threads per worker would not lift), 4 by default.
+
+The server runs a bench-only settings module and URLconf, written into a temporary directory on
+its PYTHONPATH: the app's URLs plus ``/bench/bare``, a view that answers "ok" and does nothing
+else. The app's own URLs stay as they are.
+
+Each simulated employee does what the browser does: opens today's practice (``/oefenen/``),
+continues a running scenario or starts the first card due (the id from the form's action; when
+nothing is due any more, one of their own cards), and walks the scenario: the page, then a
+random choice posted with the form's hidden fields (CSRF token, node, step), the redirect back
+to the page, until the ending. Then the next card. Three phases on the same server, each
+``--seconds`` long:
+
+1. practice as people do it: a think time of 1-3 s (``--think``) before every click, as
+   ``answer_load.py`` has. Its p95 and errors are the targets.
+2. practice without think time: every employee clicks as soon as the page is there. This is the
+   server's ceiling for practice; its p95 is queueing (300 requests waiting for 4 workers).
+3. the bare view without think time, with the same clients and their session cookies, so the
+   middleware does the same per request (session read and save, user, membership, MFA check).
+
+Target throughput: phase 2 at least 0.5 x phase 3. Afterwards the database is checked: every
+attempt's path must have exactly as many steps as the client had choices accepted for it (no
+answer lost or counted twice). Beside the timings: the CPU each part used (gunicorn, PostgreSQL,
+the load generator itself, which shares the machine) and, measured in-process in the set-up,
+the SQL statements each kind of request runs, to show what dominates when a target is missed.
+
+    python bench/practice_load.py [--users 300] [--seconds 60] [--workers 4] [--think 1-3]
+
+Needs PostgreSQL (trust authentication). Exits non-zero only when it crashes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import random
+import re
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+from _scratch import PostgresUnavailableError, run_child, scratch_database
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DB = "vakwerk_bench_practice"
+HOST = "127.0.0.1"
+PORT = 8766
+BASE = f"http://{HOST}:{PORT}"
+USERS = 300
+SECONDS = 60
+WORKERS = 4
+THINK = "1-3"
+TIMEOUT = 30.0
+TARGET_P95_MS = 200.0
+TARGET_RATIO = 0.5
+KINDS = ("today", "start", "scenario", "choose", "bare")
+PHASES = ("practice", "ceiling", "bare")
+TRANSACTION_CONTROL = frozenset({"BEGIN", "COMMIT", "ROLLBACK"})
+SETTINGS_MODULE = "bench_practice_settings"
+URLS_MODULE = "bench_practice_urls"
+# The production settings, as behind a TLS-terminating reverse proxy. The clients send the
+# proxy's header themselves and carry their cookies by hand: the cookies are Secure, and a client
+# does not send those over plain http.
+PROXY_HEADERS = {"X-Forwarded-Proto": "https", "Referer": f"https://{HOST}:{PORT}/oefenen/"}
+SERVER_ENV = {
+    "VAKWERK_DEBUG": "false",
+    "VAKWERK_SECRET_KEY": "bench-practice-" + "x" * 60,
+    "VAKWERK_ALLOWED_HOSTS": HOST,
+    "VAKWERK_BEHIND_PROXY": "true",
+    "VAKWERK_LOG_LEVEL": "WARNING",
+    "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE,
+}
+BENCH_SETTINGS = '''"""practice_load.py: the production settings with the bench URLconf."""
+
+from vakwerk.settings import *  # noqa: F403
+
+ROOT_URLCONF = "{urls}"
+STATIC_ROOT = {static!r}
+'''
+BENCH_URLS = '''"""practice_load.py: the app's URLs plus a bare view (the ceiling)."""
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+
+
+def bare(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [path("bench/bare", bare), path("", include("vakwerk.urls"))]
+'''
+CONTINUE = re.compile(r'href="/oefenen/scenario/(\d+)/"')
+START = re.compile(r'action="/oefenen/start/(\d+)/"')
+SCENARIO = re.compile(r"/oefenen/scenario/(\d+)/$")
+CHOOSE_FORM = re.compile(r'<form[^>]*action="/oefenen/scenario/\d+/kies/"[^>]*>(.*?)</form>', re.S)
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+CHOICE = re.compile(r'class="[^"]*\bvakwerk-choice\b[^"]*"')
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+EXCEPTION = re.compile(r"^[\w.]+(Error|Exception): ")
+QUIET_CHECK = 3.0  # seconds of watching the machine before the load, for other work
+STARTED = time.perf_counter()
+
+
+def progress(message: str) -> None:
+    """Progress on standard error (a child's standard output carries its result)."""
+    print(f"  [{time.perf_counter() - STARTED:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+
+# --- set-up and check, in a child process on the scratch database ---------------------------
+
+
+def _django() -> None:
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+
+
+def _organisation() -> Any:
+    """One organisation with the shipped framework adopted and published (scenario pages show
+    competency names from it) and the shipped scenario packs loaded."""
+    from vakwerk.audit.services import Actor
+    from vakwerk.frameworks import services as frameworks
+    from vakwerk.frameworks.content import shipped_pack
+    from vakwerk.organisations.models import Organisation
+    from vakwerk.practice.demo import seed_scenarios
+
+    organisation = Organisation.objects.create(slug="bench", name="Gemeente Bench")
+    pack = shipped_pack("ambtelijk-vakmanschap-3.0")
+    assert pack is not None
+    framework = frameworks.framework_adopt_pack(
+        organisation=organisation, actor=Actor(user=None), pack=pack
+    )
+    frameworks.framework_publish(version=framework.versions.get(), actor=Actor(user=None))
+    seed_scenarios(organisation)
+    return organisation
+
+
+def _employees(organisation: Any, count: int) -> list[dict[str, Any]]:
+    """Employees with a user, a membership and a logged-in session each, and their cards."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.utils import timezone
+
+    from vakwerk.accounts.models import User
+    from vakwerk.organisations.models import Membership
+    from vakwerk.people.models import Employee
+    from vakwerk.practice import selectors, services
+    from vakwerk.practice.models import Card
+
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    users = User.objects.bulk_create(
+        User(email=f"oefen{n:04d}@gemeente.example", password="!bench")  # noqa: S106
+        for n in range(count)
+    )
+    Membership.objects.bulk_create(
+        Membership(user=user, organisation=organisation, is_employee=True) for user in users
+    )
+    employees = Employee.objects.bulk_create(
+        Employee(
+            organisation=organisation,
+            user=user,
+            employee_number=str(200_000 + n),
+            first_name="Oefen",
+            last_name=f"Medewerker {n:04d}",
+            email=user.email,
+            job_title="Medewerker",
+        )
+        for n, user in enumerate(users)
+    )
+    now = timezone.now()
+    people = []
+    for user, employee in zip(users, employees, strict=True):
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        services.cards_ensure(
+            employee=employee, codes=selectors.practice_codes(organisation, employee), now=now
+        )
+        cards = list(Card.objects.filter(employee=employee).values_list("pk", flat=True))
+        people.append(
+            {"employee": employee.pk, "session": session.session_key, "cards": cards, "user": user}
+        )
+    return people
+
+
+def _statements(
+    client: Any, method: str, url: str, data: dict[str, str] | None = None
+) -> tuple[Any, dict[str, Any]]:
+    """One request through Django's test client: its response (None when the view raised) and
+    the statements it ran, with their SQL time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    response, problem = None, ""
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as captured:
+        try:
+            if method == "GET":
+                response = client.get(url, secure=True)
+            else:
+                response = client.post(url, data or {}, secure=True)
+        except Exception as error:  # reported with the figures; the bench goes on
+            problem = f"{type(error).__name__}: {error}".splitlines()[0]
+    wall_ms = (time.perf_counter() - started) * 1000
+    timed = [
+        (float(q["time"]) * 1000, " ".join(q["sql"].split()))
+        for q in captured.captured_queries
+        if q["sql"] not in TRANSACTION_CONTROL
+    ]
+    slowest = max(timed, default=(0.0, ""))
+    return response, {
+        "queries": len(timed),
+        "writes": sum(1 for _, s in timed if s.split(None, 1)[0] in {"INSERT", "UPDATE", "DELETE"}),
+        "sql_ms": sum(ms for ms, _ in timed),
+        "wall_ms": wall_ms,
+        "slowest_ms": slowest[0],
+        "slowest": slowest[1][:160],
+        "problem": problem,
+    }
+
+
+def _profile(user: Any) -> dict[str, dict[str, Any]]:
+    """The statements each kind of request runs, walking one scenario in-process as one
+    employee outside the load. Two walks (the first warms caches); of each kind the heaviest
+    request is kept (a choice that ends the scenario, the ending page)."""
+    import logging
+
+    from django.test import Client
+    from django.urls import reverse
+
+    from vakwerk.practice.models import Attempt
+
+    logging.getLogger("django.request").setLevel(logging.CRITICAL)  # the problem is reported
+    client = Client(HTTP_HOST=HOST)
+    client.force_login(user)
+    found: dict[str, dict[str, Any]] = {}
+
+    def keep(kind: str, figures: dict[str, Any]) -> None:
+        if figures["problem"] or figures["queries"] >= found.get(kind, {}).get("queries", -1):
+            found[kind] = figures
+
+    for _ in range(2):  # the first walk warms caches; of equals the later is kept
+        keep("bare", _statements(client, "GET", "/bench/bare")[1])
+        response, figures = _statements(client, "GET", reverse("practice:today"))
+        keep("today", figures)
+        cards = START.findall(response.content.decode()) if response else []
+        if not cards:
+            continue
+        url = reverse("practice:start", args=[int(cards[0])])
+        response, figures = _statements(client, "POST", url)
+        keep("start", figures)
+        if response is None or response.status_code != 302:
+            continue
+        attempt_id = int(response["Location"].rstrip("/").rsplit("/", 1)[1])
+        url = reverse("practice:scenario", args=[attempt_id])
+        while True:
+            keep("scenario", _statements(client, "GET", url)[1])
+            attempt = Attempt.objects.get(pk=attempt_id)
+            if attempt.is_finished:
+                break
+            choose = reverse("practice:choose", args=[attempt_id])
+            response, figures = _statements(
+                client,
+                "POST",
+                choose,
+                {"node": attempt.node, "step": str(len(attempt.path) + 1), "choice": "0"},
+            )
+            keep("choose", figures)
+            if response is None:
+                break
+    return found
+
+
+def child_setup(users: int) -> None:
+    """Runs in a subprocess whose DATABASE_URL points at the empty scratch database."""
+    _django()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    from vakwerk.practice.models import ScenarioFamily, ScenarioVariant
+
+    assert connection.vendor == "postgresql", connection.vendor
+    assert not settings.DEBUG
+    progress("migrate, cache table and static files")
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    organisation = _organisation()
+    progress(
+        f"scenario packs loaded: {ScenarioFamily.objects.count()} families, "
+        f"{ScenarioVariant.objects.count()} variants"
+    )
+    people = _employees(organisation, users + 1)
+    profiled = people.pop()  # one employee outside the load, for the statement counts
+    progress(f"{users} employees with sessions and {sum(len(p['cards']) for p in people)} cards")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    profile = _profile(profiled["user"])
+    print(
+        json.dumps(
+            {
+                "people": [{k: v for k, v in p.items() if k != "user"} for p in people],
+                "session_cookie": settings.SESSION_COOKIE_NAME,
+                "families": ScenarioFamily.objects.count(),
+                "profile": profile,
+            }
+        )
+    )
+
+
+def child_check(path: str) -> None:
+    """Compares the attempts in the database with the choices the clients had accepted."""
+    _django()
+    from vakwerk.practice.models import Attempt
+
+    expected = json.loads(Path(path).read_text())
+    posts = {int(k): v for k, v in expected["posts"].items()}
+    uncertain = set(expected["uncertain"])
+    rows = Attempt.objects.filter(employee_id__in=expected["employees"]).values_list(
+        "pk", "path", "finished_at"
+    )
+    result = {"attempts": 0, "finished": 0, "mismatched": 0, "lost": 0, "doubled": 0}
+    result["unknown"] = 0
+    for pk, steps, finished_at in rows:
+        result["attempts"] += 1
+        result["finished"] += finished_at is not None
+        if pk not in posts:
+            result["unknown"] += 1  # started on the server, but the client never heard of it
+            continue
+        if pk in uncertain:  # a post whose answer never came: either outcome is right
+            continue
+        difference = len(steps) - posts[pk]
+        result["mismatched"] += difference != 0
+        result["lost"] += max(-difference, 0)
+        result["doubled"] += max(difference, 0)
+    print(json.dumps(result))
+
+
+# --- the simulated employees ----------------------------------------------------------------
+
+
+@dataclass
+class Phase:
+    """What the clients of one phase measured."""
+
+    name: str
+    think: tuple[float, float]  # seconds before a click, (0, 0) for none
+    stop_at: float  # time.monotonic() at the end
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    answered: int = 0  # requests answered as expected
+    errors: list[str] = field(default_factory=list)
+    finished: int = 0
+    off_schedule: int = 0  # starts of a card that was not due (nothing was due any more)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, kind: str, ms: float, problem: str | None) -> None:
+        with self.lock:
+            self.latencies[kind].append(ms)
+            if problem:
+                self.errors.append(problem)
+            else:
+                self.answered += 1
+
+    def fail(self, problem: str) -> None:
+        """A request answered with the expected status, but not with the expected page."""
+        with self.lock:
+            self.errors.append(problem)
+            self.answered -= 1
+
+    def over(self) -> bool:
+        return time.monotonic() >= self.stop_at
+
+    def pause(self, rng: random.Random) -> bool:
+        """Think before a click; False when the phase is over."""
+        if self.think[1] > 0:
+            time.sleep(max(min(rng.uniform(*self.think), self.stop_at - time.monotonic()), 0))
+        return not self.over()
+
+
+@dataclass
+class Person:
+    """One employee's browser: the cookies (kept by hand) and the choices accepted per attempt."""
+
+    session: str
+    cards: list[int]
+    cookie_name: str
+    cookies: dict[str, str] = field(default_factory=dict)
+    posts: dict[int, int] = field(default_factory=dict)  # attempt id -> choices accepted
+    uncertain: set[int] = field(default_factory=set)  # attempts with a post that got no answer
+    http: requests.Session = field(default_factory=requests.Session)
+
+    def __post_init__(self) -> None:
+        self.cookies[self.cookie_name] = self.session
+        self.http.headers.update(PROXY_HEADERS)
+
+    def request(
+        self,
+        phase: Phase,
+        kind: str,
+        method: str,
+        path: str,
+        expect: int,
+        data: dict[str, str] | None = None,
+    ) -> requests.Response | None:
+        """One request, timed and recorded under ``kind``; None when it failed (recorded as an
+        error: an exception, or another status than ``expect``)."""
+        cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        started = time.perf_counter()
+        try:
+            response = self.http.request(
+                method,
+                BASE + path,
+                data=data,
+                headers={"Cookie": cookie},
+                allow_redirects=False,
+                timeout=TIMEOUT,
+            )
+        except requests.RequestException as error:
+            phase.record(
+                kind, (time.perf_counter() - started) * 1000, f"{kind} {type(error).__name__}"
+            )
+            return None
+        elapsed = (time.perf_counter() - started) * 1000
+        self.http.cookies.clear()  # kept by hand below; the jar would not send Secure ones
+        for name, value in response.cookies.get_dict().items():
+            if value:
+                self.cookies[name] = value
+            else:  # a deleted cookie (the messages cookie once read)
+                self.cookies.pop(name, None)
+        ok = response.status_code == expect
+        phase.record(kind, elapsed, None if ok else f"{kind} {response.status_code}")
+        return response if ok else None
+
+    def token(self, page: str) -> str:
+        found = CSRF.search(page)
+        return found.group(1) if found else self.cookies.get("csrftoken", "")
+
+
+def _begin(person: Person, phase: Phase, rng: random.Random) -> int | None:
+    """Today's page, then the running scenario or a new start; the attempt id, or None."""
+    response = person.request(phase, "today", "GET", "/oefenen/", 200)
+    if response is None:
+        return None
+    running = CONTINUE.search(response.text)
+    if running:
+        attempt_id = int(running.group(1))
+        person.posts.setdefault(attempt_id, 0)
+        return attempt_id
+    due = START.findall(response.text)
+    if due:
+        card = int(due[0])
+    else:
+        card = rng.choice(person.cards)
+        with phase.lock:
+            phase.off_schedule += 1
+    if not phase.pause(rng):
+        return None
+    response = person.request(
+        phase,
+        "start",
+        "POST",
+        f"/oefenen/start/{card}/",
+        302,
+        {"csrfmiddlewaretoken": person.token(response.text)},
+    )
+    started = SCENARIO.search(response.headers.get("Location", "")) if response else None
+    if response is not None and started is None:
+        phase.fail("start: redirected elsewhere than a scenario")
+    if started is None:
+        return None
+    person.posts[int(started.group(1))] = 0
+    return int(started.group(1))
+
+
+def _walk(person: Person, phase: Phase, rng: random.Random, attempt_id: int) -> None:
+    """The scenario page and a random choice, until the ending (or the end of the phase)."""
+    page = f"/oefenen/scenario/{attempt_id}/"
+    while True:
+        response = person.request(phase, "scenario", "GET", page, 200)
+        if response is None:
+            return
+        form = CHOOSE_FORM.search(response.text)
+        choices = len(CHOICE.findall(form.group(1))) if form else 0
+        if choices == 0:
+            if "vakwerk-situation" in response.text:
+                with phase.lock:
+                    phase.finished += 1
+            else:
+                phase.fail("scenario: neither choices nor an ending")
+            return
+        assert form is not None
+        # What the browser posts: the form's hidden fields (CSRF token, node, step) and the
+        # button pressed.
+        data = {name: html.unescape(value) for name, value in HIDDEN.findall(form.group(1))}
+        if "node" not in data:
+            phase.fail("scenario: choices without a node")
+            return
+        if not phase.pause(rng):
+            return
+        data["choice"] = str(rng.randrange(choices))
+        answer = person.request(phase, "choose", "POST", page + "kies/", 302, data)
+        if answer is None:  # the choice may or may not have been saved
+            person.uncertain.add(attempt_id)
+            return
+        person.posts[attempt_id] += 1
+        if not answer.headers.get("Location", "").endswith(page):
+            phase.fail("choose: redirected elsewhere than the scenario")
+            return
+
+
+def practise(person: Person, phase: Phase, seed: int) -> None:
+    """One employee practising until the phase is over: today's page, a scenario, again."""
+    rng = random.Random(seed)
+    time.sleep(rng.uniform(0, phase.think[1]))  # people do not all click at the same moment
+    while not phase.over():
+        attempt_id = _begin(person, phase, rng)
+        if attempt_id is None:
+            time.sleep(0.2)  # after an error: not a tight loop of failures
+            continue
+        _walk(person, phase, rng, attempt_id)
+
+
+def bare(person: Person, phase: Phase) -> None:
+    """The same client asking the bare view, as fast as it answers."""
+    while not phase.over():
+        response = person.request(phase, "bare", "GET", "/bench/bare", 200)
+        if response is not None and response.text != "ok":
+            phase.fail("bare: unexpected body")
+
+
+def client(person: Person, phase: Phase, seed: int) -> None:
+    if phase.name == "bare":
+        bare(person, phase)
+    else:
+        practise(person, phase, seed)
+
+
+# --- CPU of the parts -----------------------------------------------------------------------
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _ticks(pid: int, with_children: bool) -> int:
+    """User and system CPU of a process in clock ticks (with its reaped children's)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return sum(int(f) for f in fields[11 : 15 if with_children else 13])
+
+
+def _tree_seconds(root: int | None) -> float:
+    """CPU seconds of a process, its reaped children and its live children."""
+    if root is None:
+        return 0.0
+    children = subprocess.run(["pgrep", "-P", str(root)], capture_output=True, text=True)
+    ticks = _ticks(root, True) + sum(_ticks(int(pid), False) for pid in children.stdout.split())
+    return ticks / TICK
+
+
+def _postmaster() -> int | None:
+    found = subprocess.run(["pgrep", "-o", "-x", "postgres"], capture_output=True, text=True)
+    return int(found.stdout.split()[0]) if found.stdout.split() else None
+
+
+def _machine_busy() -> float:
+    """CPU seconds the whole machine was busy (all but idle and iowait)."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / TICK
+
+
+def _cpu(server: int) -> dict[str, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "gunicorn": _tree_seconds(server),
+        "postgres": _tree_seconds(_postmaster()),
+        "client": own.ru_utime + own.ru_stime,
+        "machine": _machine_busy(),
+    }
+
+
+# --- a phase --------------------------------------------------------------------------------
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[int(share * (len(ordered) - 1))] if ordered else float("nan")
+
+
+def run_phase(
+    name: str, people: list[Person], seconds: int, think: tuple[float, float], server: int
+) -> dict[str, Any]:
+    phase = Phase(name, think, time.monotonic() + seconds)
+    seed = 1000 * PHASES.index(name)
+    threads = [
+        threading.Thread(target=client, args=(person, phase, seed + index), daemon=True)
+        for index, person in enumerate(people)
+    ]
+    before = _cpu(server)
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    duration = time.monotonic() - started
+    after = _cpu(server)
+    everything = [ms for values in phase.latencies.values() for ms in values]
+    answered = phase.answered
+    return {
+        "requests": len(everything),
+        "throughput": answered / duration,
+        "p50": _percentile(everything, 0.50),
+        "p95": _percentile(everything, 0.95),
+        "p99": _percentile(everything, 0.99),
+        "errors": len(phase.errors),
+        "finished": phase.finished,
+        "off_schedule": phase.off_schedule,
+        "cpu": {part: (after[part] - before[part]) / duration for part in after},
+        "server_ms": 1000 * (after["gunicorn"] - before["gunicorn"]) / max(answered, 1),
+        "kinds": {
+            kind: {
+                "n": len(values),
+                "p50": _percentile(values, 0.50),
+                "p95": _percentile(values, 0.95),
+                "p99": _percentile(values, 0.99),
+            }
+            for kind, values in phase.latencies.items()
+        },
+        "problems": Counter(phase.errors).most_common(),
+    }
+
+
+def _wait_until_up(server: subprocess.Popen[bytes]) -> None:
+    for _ in range(200):
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode}")
+        try:
+            if requests.get(BASE + "/bench/bare", headers=PROXY_HEADERS, timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError("gunicorn did not answer within a minute")
+
+
+def _warm_up(people: list[Person]) -> None:
+    """A few requests of each kind, unrecorded, so that each worker has loaded its templates."""
+    phase = Phase("warm-up", (0.0, 0.0), time.monotonic())
+    for person in people[:12]:
+        person.request(phase, "today", "GET", "/oefenen/", 200)
+        person.request(phase, "bare", "GET", "/bench/bare", 200)
+    if phase.errors:  # the phases count them
+        progress(f"the warm-up had errors: {', '.join(sorted(set(phase.errors)))}")
+
+
+def server_problems(log: Path) -> list[tuple[int, str]]:
+    """The exceptions and critical lines of the server's log, most frequent first (the log
+    itself stays out of the report: a broken page under load writes thousands of tracebacks)."""
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    found = Counter(
+        line.strip()[:200] for line in lines if EXCEPTION.match(line) or "[CRITICAL]" in line
+    )
+    return [(count, line) for line, count in found.most_common(5)]
+
+
+def load(
+    scene: dict[str, Any], env: dict[str, str], options: argparse.Namespace, log: Path
+) -> tuple[dict[str, dict[str, Any]], list[Person]]:
+    """Gunicorn on the scratch database (its output into ``log``) and the three phases."""
+    seconds, think = options.seconds, _think(options.think)
+    people = [Person(p["session"], p["cards"], scene["session_cookie"]) for p in scene["people"]]
+    command = [sys.executable, "-m", "gunicorn", "vakwerk.wsgi", "--worker-class", "sync"]
+    command += ["--workers", str(options.workers), "--bind", f"{HOST}:{PORT}"]
+    command += ["--timeout", "60", "--log-level", "warning"]
+    output = log.open("w")
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    results: dict[str, dict[str, Any]] = {}
+    try:
+        _wait_until_up(server)
+        busy = _machine_busy()
+        time.sleep(QUIET_CHECK)
+        scene["busy_before"] = (_machine_busy() - busy) / QUIET_CHECK
+        _warm_up(people)
+        for name, label, pause in (
+            ("practice", f"practice with think time {think[0]:g}-{think[1]:g} s", think),
+            ("ceiling", "practice without think time", (0.0, 0.0)),
+            ("bare", "the bare view without think time", (0.0, 0.0)),
+        ):
+            progress(f"{len(people)} employees for {seconds} s: {label} ...")
+            results[name] = run_phase(name, people, seconds, pause, server.pid)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        output.close()
+    return results, people
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+def _other(cpu: dict[str, float]) -> float:
+    """Cores busy with processes outside the bench (another program on the same machine takes
+    CPU from the server and makes every figure here worse)."""
+    return max(cpu["machine"] - cpu["gunicorn"] - cpu["postgres"] - cpu["client"], 0.0)
+
+
+def report(
+    scene: dict[str, Any],
+    results: dict[str, dict[str, Any]],
+    check: dict[str, int],
+    logged: list[tuple[int, str]],
+    options: argparse.Namespace,
+) -> None:
+    users, seconds, workers = len(scene["people"]), options.seconds, options.workers
+    practice, ceiling, baseline = results["practice"], results["ceiling"], results["bare"]
+    print()
+    for name, row in results.items():
+        for problem, count in row["problems"][:20]:
+            print(f"{name}: {count} x {problem}")
+    for count, line in logged:
+        print(f"gunicorn log: {count} x {line}")
+    for kind, figures in scene["profile"].items():
+        if figures["problem"]:
+            print(f"in-process {kind}: {figures['problem']}")
+    titles = {
+        "practice": f"practice, think {options.think} s",
+        "ceiling": "practice, no think",
+        "bare": "bare view, no think",
+    }
+    cores = os.cpu_count() or 1
+    print(
+        f"{users} employees, {seconds} s per phase, gunicorn {workers} sync workers, "
+        f"{scene['families']} scenario families; {cores} cores shared by everything; before "
+        f"the load, other work kept {scene['busy_before']:.2f} cores busy"
+    )
+    print(f"{'':30}" + "".join(f"{titles[name]:>24}" for name in results))
+    rows: list[tuple[str, Any]] = [
+        ("requests", lambda r: f"{r['requests']:.0f}"),
+        ("throughput (req/s)", lambda r: f"{r['throughput']:.1f}"),
+        ("p50 (ms)", lambda r: f"{r['p50']:.1f}"),
+        ("p95 (ms)", lambda r: f"{r['p95']:.1f}"),
+        ("p99 (ms)", lambda r: f"{r['p99']:.1f}"),
+        ("errors", lambda r: f"{r['errors']:.0f}"),
+        ("scenarios finished", lambda r: f"{r['finished']:.0f}"),
+        ("gunicorn CPU (cores)", lambda r: f"{r['cpu']['gunicorn']:.2f}"),
+        ("PostgreSQL CPU (cores)", lambda r: f"{r['cpu']['postgres']:.2f}"),
+        ("load generator CPU (cores)", lambda r: f"{r['cpu']['client']:.2f}"),
+        ("other processes CPU (cores)", lambda r: f"{_other(r['cpu']):.2f}"),
+        (f"machine busy (of {cores} cores)", lambda r: f"{r['cpu']['machine']:.2f}"),
+        ("gunicorn CPU per request (ms)", lambda r: f"{r['server_ms']:.1f}"),
+    ]
+    for label, cell in rows:
+        print(f"{label:30}" + "".join(f"{cell(results[name]):>24}" for name in results))
+    profile = scene["profile"]
+    print()
+    print("Per kind of request. Statements, writes, SQL time and the whole request's time as")
+    print("measured in-process in the set-up, one request alone (of two walks the heavier: an")
+    print("ending, a finishing choice); the rest of a request's time there is Python:")
+    print(
+        f"{'phase':24}{'kind':10}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'statements':>11}{'writes':>7}{'SQL ms':>8}{'alone ms':>9}"
+    )
+    for name, row in results.items():
+        for kind in KINDS:
+            if kind not in row["kinds"]:
+                continue
+            timing, figures = row["kinds"][kind], profile.get(kind, {})
+            print(
+                f"{titles[name]:24}{kind:10}{timing['n']:>9}{timing['p50']:>9.1f}"
+                f"{timing['p95']:>9.1f}{timing['p99']:>9.1f}{figures.get('queries', 0):>11.0f}"
+                f"{figures.get('writes', 0):>7.0f}{figures.get('sql_ms', 0):>8.1f}"
+                f"{figures.get('wall_ms', 0):>9.1f}"
+            )
+    print("Slowest statement of each kind, in-process (ms):")
+    for kind in KINDS:
+        if kind in profile:
+            print(f"  {kind:9}{profile[kind]['slowest_ms']:7.1f}  {profile[kind]['slowest'][:100]}")
+    print()
+    print(
+        f"Database afterwards: {check['attempts']} attempts, {check['finished']} finished "
+        f"(clients saw {sum(r['finished'] for r in results.values())} endings); "
+        f"{check['mismatched']} with a path that differs from the choices accepted "
+        f"({check['lost']} lost, {check['doubled']} counted twice); "
+        f"{check['unknown']} started without the client knowing; "
+        f"{check['uncertain']} left out (a post that got no answer). "
+        f"Starts of a card not due: {sum(r['off_schedule'] for r in results.values())}."
+    )
+    ratio = ceiling["throughput"] / baseline["throughput"] if baseline["throughput"] else 0.0
+    slowest = max(practice["kinds"], key=lambda k: practice["kinds"][k]["p95"], default="-")
+    print(
+        f"Throughput: practice {ceiling['throughput']:.1f} req/s against the bare view's "
+        f"{baseline['throughput']:.1f} req/s: {ratio:.2f} x. Without think time every client "
+        f"waits in line, so that phase's p95 is about {users} clients / throughput (queueing)."
+    )
+    print(
+        f"Where the time goes (practice without think time): the machine was "
+        f"{ceiling['cpu']['machine']:.2f} of {cores} cores busy, gunicorn "
+        f"{ceiling['cpu']['gunicorn']:.2f}, PostgreSQL {ceiling['cpu']['postgres']:.2f}, the "
+        f"load generator {ceiling['cpu']['client']:.2f}, other processes on the machine "
+        f"{_other(ceiling['cpu']):.2f}; gunicorn spent "
+        f"{ceiling['server_ms']:.1f} ms CPU per practice request against "
+        f"{baseline['server_ms']:.1f} ms per bare request. Slowest kind with think time: "
+        f"{slowest} (p95 {practice['kinds'].get(slowest, {}).get('p95', 0):.0f} ms, "
+        f"{profile.get(slowest, {}).get('queries', 0):.0f} statements)."
+    )
+    errors = sum(r["errors"] for r in results.values())
+    verdict = {
+        "0 errors, no answer lost or doubled": errors == 0
+        and check["mismatched"] == 0
+        and check["unknown"] == 0,
+        f"p95 < {TARGET_P95_MS:.0f} ms": practice["p95"] < TARGET_P95_MS,
+        f"throughput >= {TARGET_RATIO} x bare": ratio >= TARGET_RATIO,
+    }
+    print(
+        f"SUMMARY practice_load: {users} employees x {seconds} s, {workers} sync workers; "
+        f"with think time {options.think} s: {practice['requests']} requests, "
+        f"{practice['throughput']:.1f} req/s, p95 {practice['p95']:.0f} ms; "
+        f"errors {errors} (all phases), answers lost {check['lost']}, counted twice "
+        f"{check['doubled']}; throughput practice {ceiling['throughput']:.1f} req/s vs bare "
+        f"{baseline['throughput']:.1f} req/s = {ratio:.2f} x; other work on the machine "
+        f"{_other(practice['cpu']):.2f}/{_other(ceiling['cpu']):.2f}/{_other(baseline['cpu']):.2f}"
+        f" of {cores} cores; "
+        + "; ".join(f"{name}: {'met' if ok else 'not met'}" for name, ok in verdict.items())
+    )
+
+
+def _think(text: str) -> tuple[float, float]:
+    low, _, high = text.partition("-")
+    return float(low), float(high or low)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=USERS)
+    parser.add_argument("--seconds", type=int, default=SECONDS, help="per phase")
+    parser.add_argument("--workers", type=int, default=WORKERS)
+    parser.add_argument("--think", default=THINK, help="seconds before a click, MIN-MAX")
+    parser.add_argument("--child", choices=("setup", "check"), help=argparse.SUPPRESS)
+    parser.add_argument("--expected", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.child == "setup":
+        child_setup(options.users)
+        return 0
+    if options.child == "check":
+        child_check(options.expected)
+        return 0
+    with tempfile.TemporaryDirectory(prefix="practice-load-") as scratch:
+        folder = Path(scratch)
+        (folder / f"{SETTINGS_MODULE}.py").write_text(
+            BENCH_SETTINGS.format(urls=URLS_MODULE, static=str(folder / "static"))
+        )
+        (folder / f"{URLS_MODULE}.py").write_text(BENCH_URLS)
+        env = {**SERVER_ENV, "PYTHONPATH": os.pathsep.join([scratch, str(ROOT / "src")])}
+        try:
+            with scratch_database(BENCH_DB) as database_url:
+                print(f"Setting up {options.users} employees in {BENCH_DB} ...", flush=True)
+                scene = run_child(
+                    Path(__file__),
+                    ["--child", "setup", "--users", str(options.users)],
+                    database_url,
+                    env=env,
+                    show_progress=True,
+                )
+                server_env = {**os.environ, **env, "DATABASE_URL": database_url}
+                results, people = load(scene, server_env, options, folder / "gunicorn.log")
+                expected = folder / "expected.json"
+                posts = {k: v for person in people for k, v in person.posts.items()}
+                uncertain = sorted({a for person in people for a in person.uncertain})
+                employees = [p["employee"] for p in scene["people"]]
+                expected.write_text(
+                    json.dumps({"posts": posts, "uncertain": uncertain, "employees": employees})
+                )
+                check = run_child(
+                    Path(__file__),
+                    ["--child", "check", "--expected", str(expected)],
+                    database_url,
+                    env=env,
+                )
+                check["uncertain"] = len(uncertain)
+                logged = server_problems(folder / "gunicorn.log")
+        except PostgresUnavailableError as error:
+            print(error)
+            print(f"SUMMARY practice_load: not run ({error})")
+            return 0
+    report(scene, results, check, logged, options)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
