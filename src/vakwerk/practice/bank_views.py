@@ -4,38 +4,21 @@ Only the employee sees their own answers and journal: there is no page, report o
 shows them to anyone else, and every lookup is by the person's own employee record.
 """
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from vakwerk.audit.services import Actor
+from vakwerk.lib.i18n import pack_text
 from vakwerk.lib.ids import parse_id
 from vakwerk.organisations.permissions import OrganisationRequest, role_required
-from vakwerk.people import selectors as people_selectors
-from vakwerk.people.models import Employee
 from vakwerk.practice import bank
 from vakwerk.practice.models import Exercise, ExerciseAnswer, ExerciseKind, JournalEntry
-
-
-def _me(request: OrganisationRequest) -> Employee:
-    me = people_selectors.employee_of(request.organisation, request.user)
-    if me is None:
-        raise Http404
-    return me
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, dict):
-        return ""
-    english = get_language() == "en" and value.get("en")
-    return str(value["en"] if english else value.get("nl", ""))
+from vakwerk.practice.views import own_employee
 
 
 def _exercise(request: OrganisationRequest, exercise_id: int, kind: str) -> Exercise:
@@ -46,7 +29,7 @@ def _exercise(request: OrganisationRequest, exercise_id: int, kind: str) -> Exer
 
 def _answer_page(request: OrganisationRequest, exercise: Exercise, url_name: str) -> HttpResponse:
     """POST an answer, then GET the page with its feedback (so a reload answers nothing)."""
-    me = _me(request)
+    me = own_employee(request)
     if request.method == "POST":
         raw = request.POST.get("choice", "")
         choice = int(raw) if raw.isascii() and raw.isdecimal() and len(raw) <= 2 else -1
@@ -68,8 +51,8 @@ def _answer_page(request: OrganisationRequest, exercise: Exercise, url_name: str
     content = exercise.content
     options = [
         {
-            "text": _text(option["text"]),
-            "feedback": _text(option["feedback"]),
+            "text": pack_text(option["text"]),
+            "feedback": pack_text(option["feedback"]),
             "right": bank.is_right(exercise, option),
             "chosen": answer is not None and index == answer.choice,
         }
@@ -77,9 +60,9 @@ def _answer_page(request: OrganisationRequest, exercise: Exercise, url_name: str
     ]
     context = {
         "exercise": exercise,
-        "title": _text(content.get("title")),
-        "text": _text(content.get("situation") or content.get("text")),
-        "question": _text(content.get("question") or content.get("check", {}).get("question")),
+        "title": pack_text(content.get("title")),
+        "text": pack_text(content.get("situation") or content.get("text")),
+        "question": pack_text(content.get("question") or content.get("check", {}).get("question")),
         "options": options,
         "answer": answer,
         "action": reverse(url_name, args=[exercise.pk]),
@@ -104,7 +87,7 @@ def card(request: OrganisationRequest, exercise_id: int) -> HttpResponse:
 @role_required()
 @require_http_methods(["GET", "POST"])
 def journal(request: OrganisationRequest) -> HttpResponse:
-    me = _me(request)
+    me = own_employee(request)
     prompt_id = parse_id(request.GET.get("vraag", "") or request.POST.get("vraag", ""))
     prompt = (
         Exercise.objects.filter(
@@ -129,11 +112,11 @@ def journal(request: OrganisationRequest) -> HttpResponse:
     entries = JournalEntry.objects.filter(organisation=request.organisation, employee=me)
     context = {
         "entries": [
-            (entry, _text(entry.prompt.content["prompt"]) if entry.prompt else "")
+            (entry, pack_text(entry.prompt.content["prompt"]) if entry.prompt else "")
             for entry in entries
         ],
         "prompt": prompt,
-        "prompt_text": _text(prompt.content["prompt"]) if prompt else "",
+        "prompt_text": pack_text(prompt.content["prompt"]) if prompt else "",
         "error": error,
         "text": text,
     }
@@ -144,7 +127,7 @@ def journal(request: OrganisationRequest) -> HttpResponse:
 @require_POST
 def journal_delete(request: OrganisationRequest, entry_id: int) -> HttpResponse:
     entry = get_object_or_404(
-        JournalEntry, pk=entry_id, organisation=request.organisation, employee=_me(request)
+        JournalEntry, pk=entry_id, organisation=request.organisation, employee=own_employee(request)
     )
     bank.journal_delete(entry=entry, actor=Actor.from_request(request))
     messages.success(request, _("The entry has been deleted."))

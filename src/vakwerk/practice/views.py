@@ -12,11 +12,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_POST
 
 from vakwerk.audit.services import Actor
 from vakwerk.frameworks.selectors import current_competencies
+from vakwerk.lib.i18n import pack_text
 from vakwerk.lib.ids import parse_id
 from vakwerk.organisations.permissions import OrganisationRequest, role_required
 from vakwerk.people import selectors as people_selectors
@@ -25,7 +25,8 @@ from vakwerk.practice import selectors, services
 from vakwerk.practice.models import Attempt, Card
 
 
-def _me(request: OrganisationRequest) -> Employee:
+def own_employee(request: OrganisationRequest) -> Employee:
+    """The viewer's own employee record; 404 for a member without one."""
     me = people_selectors.employee_of(request.organisation, request.user)
     if me is None:
         raise Http404
@@ -50,18 +51,9 @@ def today(request: OrganisationRequest) -> HttpResponse:
 @role_required()
 @require_POST
 def start(request: OrganisationRequest, card_id: int) -> HttpResponse:
-    card = selectors.card_of(request.organisation, _me(request), card_id)
+    card = selectors.card_of(request.organisation, own_employee(request), card_id)
     attempt = services.attempt_start(card=card)
     return redirect("practice:scenario", attempt_id=attempt.pk)
-
-
-def _text(value: Any) -> str:
-    """A {nl, en} text in the current language (Dutch when English is missing)."""
-    if not isinstance(value, dict):
-        return ""
-    return str(
-        value.get("en") if get_language() == "en" and value.get("en") else value.get("nl", "")
-    )
 
 
 def _step(attempt: Attempt) -> dict[str, Any]:
@@ -71,13 +63,13 @@ def _step(attempt: Attempt) -> dict[str, Any]:
     if attempt.path:
         node_id, index = attempt.path[-1]
         chosen = nodes[node_id]["choices"][index]
-        last = {"text": _text(chosen["text"]), "feedback": _text(chosen["feedback"])}
+        last = {"text": pack_text(chosen["text"]), "feedback": pack_text(chosen["feedback"])}
     return {
-        "speaker": _text(node.get("speaker")),
-        "text": _text(node.get("text")),
-        "choices": [_text(c["text"]) for c in node.get("choices") or []],
+        "speaker": pack_text(node.get("speaker")),
+        "text": pack_text(node.get("text")),
+        "choices": [pack_text(c["text"]) for c in node.get("choices") or []],
         "ending": node.get("ending"),
-        "debrief": _text(node.get("debrief")),
+        "debrief": pack_text(node.get("debrief")),
         "last": last,
         "number": len(attempt.path) + 1,
     }
@@ -86,7 +78,7 @@ def _step(attempt: Attempt) -> dict[str, Any]:
 @role_required()
 @require_GET
 def scenario(request: OrganisationRequest, attempt_id: int) -> HttpResponse:
-    me = _me(request)
+    me = own_employee(request)
     attempt = selectors.attempt_of(request.organisation, me, attempt_id)
     context: dict[str, Any] = {"attempt": attempt, "step": _step(attempt)}
     if attempt.is_finished:
@@ -102,7 +94,7 @@ def scenario(request: OrganisationRequest, attempt_id: int) -> HttpResponse:
 @role_required()
 @require_POST
 def choose(request: OrganisationRequest, attempt_id: int) -> HttpResponse:
-    me = _me(request)
+    me = own_employee(request)
     attempt = selectors.attempt_of(request.organisation, me, attempt_id)
     raw = request.POST.get("choice", "")
     choice = int(raw) if raw.isascii() and raw.isdecimal() and len(raw) <= 2 else -1
