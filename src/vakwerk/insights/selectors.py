@@ -27,7 +27,7 @@ from vakwerk.assessments.models import (
 from vakwerk.assessments.privacy import subject_feedback
 from vakwerk.audit.models import AuditEvent
 from vakwerk.audit.services import Actor
-from vakwerk.frameworks.models import Competency, Level, RoleTarget
+from vakwerk.frameworks.models import Competency, Level, RoleProfile, RoleTarget
 from vakwerk.insights.gaps import (
     AGREEMENT_WORDS,
     AT_TARGET,
@@ -594,8 +594,6 @@ def _unit_names(organisation: Organisation, group_by: str) -> dict[int, str]:
         return dict(Team.objects.filter(organisation=organisation).values_list("pk", "name"))
     if group_by == GROUP_DEPARTMENT:
         return dict(Department.objects.filter(organisation=organisation).values_list("pk", "name"))
-    from vakwerk.frameworks.models import RoleProfile
-
     return {p.pk: p.label for p in RoleProfile.objects.filter(organisation=organisation)}
 
 

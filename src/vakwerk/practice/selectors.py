@@ -58,7 +58,10 @@ class Today:
     reflection: Exercise | None = None
 
 
-def today(organisation: Organisation, employee: Employee, now: dt.datetime) -> Today:
+def today(
+    organisation: Organisation, employee: Employee, now: dt.datetime, *, codes: set[str]
+) -> Today:
+    """Today's session for ``employee``, who practises ``codes`` (``practice_codes``)."""
     end_of_day = now.replace(hour=23, minute=59, second=59)
     focus = focus_codes(employee)
     due = list(
@@ -105,13 +108,7 @@ def today(organisation: Organisation, employee: Employee, now: dt.datetime) -> T
         .first()
     )
     # The bank's items follow today's scenarios, then the plan's focus, then the role.
-    wanted = list(
-        dict.fromkeys(
-            [c.competency_code for c in session]
-            + focus
-            + sorted(practice_codes(organisation, employee))
-        )
-    )
+    wanted = list(dict.fromkeys([c.competency_code for c in session] + focus + sorted(codes)))
     return Today(
         due=session,
         more=len(due) - len(session),

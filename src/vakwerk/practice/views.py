@@ -40,12 +40,10 @@ def today(request: OrganisationRequest) -> HttpResponse:
     if me is None:
         return render(request, "insights/no_employee.html")
     now = timezone.now()
-    services.cards_ensure(
-        employee=me, codes=selectors.practice_codes(request.organisation, me), now=now
-    )
-    return render(
-        request, "practice/today.html", {"today": selectors.today(request.organisation, me, now)}
-    )
+    codes = selectors.practice_codes(request.organisation, me)
+    services.cards_ensure(employee=me, codes=codes, now=now)
+    found = selectors.today(request.organisation, me, now, codes=codes)
+    return render(request, "practice/today.html", {"today": found})
 
 
 @role_required()

@@ -111,7 +111,7 @@ def test_today_puts_plan_focus_first_and_one_card_per_family(practiser, organisa
     services.cards_ensure(employee=employee, codes={"AV-EMP", "AV-INV", "AV-TRA"}, now=now)
     plan = Plan.objects.create(organisation=organisation, employee=employee)
     PlanFocus.objects.create(plan=plan, competency_code="AV-TRA", kind=FocusKind.FOCUS)
-    found = selectors.today(organisation, employee, now)
+    found = selectors.today(organisation, employee, now, codes={"AV-EMP", "AV-INV", "AV-TRA"})
     assert found.due[0].competency_code == "AV-TRA"
     assert len(found.due) == selectors.SESSION_ITEMS
     assert found.more == 1
