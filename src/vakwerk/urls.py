@@ -23,6 +23,7 @@ urlpatterns = [
     path("leeraanbod/", include("vakwerk.development.catalogue_urls")),
     path("bewijs/", include("vakwerk.assessments.evidence_urls")),
     path("kaders/case/", include("vakwerk.frameworks.case_urls")),
+    path("taken/", include("vakwerk.nudges.job_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("django-admin/", admin.site.urls),
 ]

@@ -122,6 +122,9 @@ class Estimate(models.Model):
     n_peer = models.PositiveIntegerField(default=0)
     n_external = models.PositiveIntegerField(default=0)
     n_sjt = models.PositiveIntegerField(default=0)
+    # Practice results that counted (only when the organisation lets practice count as
+    # evidence; docs/measurement.md section 10).
+    n_practice = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField(_("computed"))
     engine_version = models.CharField(_("engine version"), max_length=20)
 

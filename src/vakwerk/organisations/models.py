@@ -99,6 +99,37 @@ class Organisation(models.Model):
         validators=[MinValueValidator(7), MaxValueValidator(365)],
         help_text=_("A skill comes back for practice at least this often."),
     )
+    practice_as_evidence = models.BooleanField(
+        _("practice counts as evidence"),
+        default=False,
+        help_text=_(
+            "When on, practice results count with a low weight in the measured levels of the "
+            "next round. When off, practice never changes a measured level."
+        ),
+    )
+    pulse_interval_weeks = models.PositiveSmallIntegerField(
+        _("pulse check every (weeks)"),
+        default=8,
+        validators=[MaxValueValidator(52)],
+        help_text=_(
+            "Between rounds, employees get a three-minute pulse of judgement questions this "
+            "often. 0 switches pulse checks off."
+        ),
+    )
+    pulse_self_check = models.BooleanField(
+        _("pulse check includes a short self-check"),
+        default=False,
+        help_text=_("A few statements the employee rates about themselves, after the questions."),
+    )
+    results_outdated_months = models.PositiveSmallIntegerField(
+        _("results are outdated after (months)"),
+        default=12,
+        validators=[MinValueValidator(3), MaxValueValidator(60)],
+        help_text=_(
+            "Older results are marked as outdated on every page, with a suggestion to measure "
+            "again."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -21,6 +21,10 @@ POLICY_FIELDS = (
     "retention_audit_months",
     "practice_retention",
     "practice_max_interval_days",
+    "practice_as_evidence",
+    "pulse_interval_weeks",
+    "pulse_self_check",
+    "results_outdated_months",
 )
 
 

@@ -44,6 +44,7 @@ NAVIGATION = (
     NavItem(_("Login with SSO"), "accounts:oidc_settings", (Role.HR, Role.ADMIN)),
     NavItem(_("Audit log"), "audit:events", (Role.HR, Role.ADMIN)),
     NavItem(_("Organisations"), "organisations:operator_list", (OPERATOR,)),
+    NavItem(_("Periodic jobs"), "jobs:list", (OPERATOR,)),
     NavItem(_("Security"), "mfa_index", (ANY_MEMBER, OPERATOR)),
 )
 

@@ -48,6 +48,7 @@ VAKWERK_NAMESPACES = {
     "practice",
     "scenarios",
     "bank",
+    "jobs",
 }
 
 
@@ -147,6 +148,8 @@ PARAMETERS: dict[str, Callable[[Organisation], str]] = {
     "employee_id": lambda other: str(
         EmployeeFactory(organisation=other, last_name="Geheimhouder").pk
     ),
+    # Operator pages: no organisation role reaches them (404 for all).
+    "name": lambda other: "pulses",
     "activity_id": lambda other: str(_activity(other).pk),
     "plan_id": lambda other: str(_plan(other).pk),
     "card_id": lambda other: str(_card(other).pk),
