@@ -340,7 +340,7 @@ def _estimates(
     columns = (
         "run_id, round_id, organisation_id, employee_id, version_id, competency_code, estimate, "
         "sd, lower90, upper90, level, level_lower, level_upper, agreement, views, n_self, "
-        "n_manager, n_peer, n_external, n_sjt, computed_at, engine_version"
+        "n_manager, n_peer, n_external, n_sjt, n_practice, computed_at, engine_version"
     )
     written = 0
     for index, (round_, run) in enumerate(rounds):
@@ -390,7 +390,7 @@ def _estimates(
                     f"{fixed}\t{employee_id}\t{version.pk}\t{code}\t{z:.4f}\t{sd:.4f}\t"
                     f"{z - 1.645 * sd:.4f}\t{z + 1.645 * sd:.4f}\t{value:.4f}\t"
                     f"{max(value - half[i, j], 0):.4f}\t{min(value + half[i, j], 4):.4f}\t"
-                    f"{agreement.value}\t{views}\t5\t5\t15\t0\t3\t{stamp}\tbench\n"
+                    f"{agreement.value}\t{views}\t5\t5\t15\t0\t3\t0\t{stamp}\tbench\n"
                 )
         with (
             connection.cursor() as cursor,

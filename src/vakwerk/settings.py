@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "vakwerk.organisations.context_processors.organisation",
                 "vakwerk.shell.navigation.navigation",
+                "vakwerk.nudges.context_processors.notifications",
             ],
         },
     },

@@ -20,10 +20,13 @@ urlpatterns = [
     path("oefenen/", include("vakwerk.practice.urls")),
     path("oefenen/", include("vakwerk.practice.bank_urls")),
     path("oefenscenarios/", include("vakwerk.practice.editor_urls")),
+    path("campagnes/", include("vakwerk.nudges.campaign_urls")),
     path("leeraanbod/", include("vakwerk.development.catalogue_urls")),
     path("bewijs/", include("vakwerk.assessments.evidence_urls")),
+    path("pols/", include("vakwerk.measurement.pulse_urls")),
     path("kaders/case/", include("vakwerk.frameworks.case_urls")),
     path("taken/", include("vakwerk.nudges.job_urls")),
+    path("meldingen/", include("vakwerk.nudges.notification_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("django-admin/", admin.site.urls),
 ]

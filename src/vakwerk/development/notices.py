@@ -1,12 +1,13 @@
 """Plan emails: to the manager when a plan waits for review, to the employee when it is
 approved or returned, and to both when planned activities are due within a week.
 
-Sent from tasks (``development.tasks``), in the organisation's language (Dutch by default:
-there is no per-person language yet), with links to the pages in Vakwerk.
+Sent from tasks (``development.tasks``), in the language the recipient chose for emails
+(``nudges``: Dutch by default), with links to the pages in Vakwerk. The due-date reminders
+are sent by ``nudges.email`` (preferences, unsubscribe link, notification centre,
+throttling); this module says which activities are due.
 """
 
 import datetime as dt
-from collections import defaultdict
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -34,6 +35,16 @@ def _send(to: str, subject: str, template: str, context: dict[str, object]) -> N
     message.send()
 
 
+def _language_of(person: Employee) -> str:
+    """The language ``person`` chose for emails; the installation's default without a login."""
+    if person.user_id is None:
+        return str(settings.LANGUAGE_CODE)
+    from vakwerk.nudges.notifications import preference_of  # nudges builds on this app
+
+    assert person.user is not None
+    return preference_of(person.user).language
+
+
 def plan_notice_send(*, plan_id: int, kind: str) -> int:
     """One email about a plan that was submitted, approved or returned; 0 when it is no
     longer in that state (a task run late or twice) or nobody can be reached."""
@@ -52,7 +63,7 @@ def plan_notice_send(*, plan_id: int, kind: str) -> int:
     to = plan.employee.manager if kind == "submitted" else plan.employee
     if to is None or not to.email:
         return 0
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(_language_of(to)):
         context = {
             "name": to.first_name,
             "employee": plan.employee.full_name,
@@ -70,14 +81,13 @@ def plan_notice_send(*, plan_id: int, kind: str) -> int:
     return 1
 
 
-def due_reminders_send(today: dt.date | None = None) -> int:
-    """The daily job: one email per person listing their activities due within a week (not
-    done, not yet reminded for that date), and one per manager listing their reports' ones.
-    Returns the number of emails sent."""
-    today = today or timezone.localdate()
-    due = list(
+def items_to_remind(today: dt.date) -> list[PlanItem]:
+    """Activities of approved plans due within a week from ``today``, not done and not yet
+    reminded for their current due date; soonest first."""
+    return list(
         PlanItem.objects.filter(
             plan__status=PlanStatus.APPROVED,
+            plan__organisation__is_active=True,
             due_date__gte=today,
             due_date__lte=today + dt.timedelta(days=DUE_WITHIN_DAYS),
         )
@@ -86,42 +96,21 @@ def due_reminders_send(today: dt.date | None = None) -> int:
         .select_related("activity", "plan__employee__manager", "plan__organisation")
         .order_by("due_date", "pk")
     )
-    by_employee: dict[Employee, list[PlanItem]] = defaultdict(list)
-    by_manager: dict[Employee, list[PlanItem]] = defaultdict(list)
-    for item in due:
-        by_employee[item.plan.employee].append(item)
-        if item.plan.employee.manager is not None:
-            by_manager[item.plan.employee.manager].append(item)
-    sent = 0
-    with translation.override(settings.LANGUAGE_CODE):
-        for person, items in by_employee.items():
-            if person.email:
-                _send(
-                    person.email,
-                    _("Planned development activities are due soon"),
-                    "due",
-                    {
-                        "name": person.first_name,
-                        "items": items,
-                        "manager": False,
-                        "link": _link(reverse("development:mine")),
-                    },
-                )
-                sent += 1
-        for manager, items in by_manager.items():
-            if manager.email:
-                _send(
-                    manager.email,
-                    _("Development activities of your team are due soon"),
-                    "due",
-                    {
-                        "name": manager.first_name,
-                        "items": items,
-                        "manager": True,
-                        "link": _link(reverse("development:team")),
-                    },
-                )
-                sent += 1
-    for item in due:
-        PlanItem.objects.filter(pk=item.pk).update(reminded_for=item.due_date)
-    return sent
+
+
+def due_reminders_send(today: dt.date | None = None) -> int:
+    """The daily job: one email per person listing their activities due within a week (not
+    done, not yet reminded for that date) and, for a manager, their reports' ones.
+
+    The work is done by ``nudges.email.reminders_send``, which also respects each person's
+    choice to get reminders (and the unsubscribe link in the email), puts the reminder in
+    their notification centre and sends through the throttled email task. Returns the number
+    of emails queued.
+    """
+    from vakwerk.nudges.email import reminders_send  # nudges builds on this app
+
+    if today is None:
+        now = timezone.now()
+    else:
+        now = timezone.make_aware(dt.datetime.combine(today, dt.time(12)))
+    return reminders_send(now=now)["queued"]

@@ -25,13 +25,12 @@ def level_text(value: float | None) -> str:
 
 
 def _interval_row(result: CompetencyResult, *, previous: float | None = None) -> charts.IntervalRow:
-    e = result.estimate
     band = (float(result.band.minimum), float(result.band.target)) if result.band else None
     return charts.IntervalRow(
         label=result.competency.label,
-        value=e.level if e else None,
-        lower=e.level_lower if e else None,
-        upper=e.level_upper if e else None,
+        value=result.level,
+        lower=result.lower,
+        upper=result.upper,
         band=band,
         marker=result.self_level,
         previous=previous,

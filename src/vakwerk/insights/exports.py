@@ -43,24 +43,25 @@ def team_table(overview: TeamOverview, rows: list[TeamRow], *, fmt: str) -> Http
         _("Target"),
         _("Status"),
         _("Uncertain"),
+        _("Outdated"),
     ]
 
     def lines() -> Iterator[list[Cell]]:
         for row in rows:
             for competency in overview.competencies:
                 result = row.results[competency.code]
-                e = result.estimate
                 yield [
                     row.employee.full_name,
                     row.employee.employee_number,
                     competency.label,
                     _level(result.level),
-                    _level(e.level_lower if e else None),
-                    _level(e.level_upper if e else None),
+                    _level(result.lower),
+                    _level(result.upper),
                     result.band.minimum if result.band else None,
                     result.band.target if result.band else None,
                     str(STATUS_LABELS[result.status]) if result.status else "",
                     (_("yes") if result.uncertain else _("no")) if result.status else "",
+                    (_("yes") if result.outdated else _("no")) if result.level is not None else "",
                 ]
 
     return _respond(fmt, f"{_('team')} {overview.round.name}", header, lines())

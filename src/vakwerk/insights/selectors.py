@@ -40,7 +40,9 @@ from vakwerk.insights.gaps import (
     shortfall,
     status_of,
 )
+from vakwerk.measurement.engine.update import months_between
 from vakwerk.measurement.models import Estimate, EstimateRun, RunStatus
+from vakwerk.measurement.selectors import CurrentLevel, current_levels
 from vakwerk.organisations.models import Organisation
 from vakwerk.people.models import Department, Employee, Team
 
@@ -54,6 +56,7 @@ EVIDENCE_LABELS = {
     Source.PEER: _("colleagues"),
     Source.EXTERNAL: _("external raters"),
     "sjt": _("situational judgement test"),
+    "practice": _("practice (counted with a low weight)"),
 }
 # Groups of the source views shown as "others" next to the self view, most specific first.
 OTHER_GROUPS = ("others", "peer", "manager", "external")
@@ -128,10 +131,36 @@ class CompetencyResult:
     band: Band | None
     trend: list[TrendPoint] = field(default_factory=list)
     comments: dict[str, list[str]] = field(default_factory=dict)
+    # The estimate as it stands now: later pulse updates applied, its interval widened by the
+    # age of the evidence (``measurement.selectors.current_levels``).
+    current: CurrentLevel | None = None
 
     @property
     def level(self) -> float | None:
+        if self.current is not None:
+            return self.current.level
         return self.estimate.level if self.estimate else None
+
+    @property
+    def lower(self) -> float | None:
+        if self.current is not None:
+            return self.current.level_lower
+        return self.estimate.level_lower if self.estimate else None
+
+    @property
+    def upper(self) -> float | None:
+        if self.current is not None:
+            return self.current.level_upper
+        return self.estimate.level_upper if self.estimate else None
+
+    @property
+    def outdated(self) -> bool:
+        """The evidence is older than the organisation's ``results_outdated_months``."""
+        return self.current is not None and self.current.is_outdated
+
+    @property
+    def from_pulse(self) -> bool:
+        return self.current is not None and self.current.from_pulse
 
     @property
     def status(self) -> str | None:
@@ -153,7 +182,7 @@ class CompetencyResult:
     def uncertain(self) -> bool:
         if self.estimate is None or self.band is None:
             return True
-        return is_uncertain(self.estimate.level_lower, self.estimate.level_upper, self.band)
+        return is_uncertain(self.lower, self.upper, self.band)
 
     @property
     def shortfall(self) -> float:
@@ -204,6 +233,7 @@ class CompetencyResult:
             Source.PEER: e.n_peer,
             Source.EXTERNAL: e.n_external,
             "sjt": e.n_sjt,
+            "practice": e.n_practice,
         }
         return {source: n for source, n in counts.items() if n}
 
@@ -246,6 +276,15 @@ class PersonalReport:
             return None
         return (timezone.now() - self.round.closed_at).days
 
+    @property
+    def outdated(self) -> list[CompetencyResult]:
+        """Results whose evidence is older than the organisation allows: measure again."""
+        return [r for r in self.results if r.outdated]
+
+    @property
+    def updated_by_pulse(self) -> bool:
+        return any(r.from_pulse for r in self.results)
+
 
 def personal_rounds(organisation: Organisation, employee: Employee) -> list[Round]:
     """Closed rounds in which this person has results, oldest first."""
@@ -287,6 +326,9 @@ def personal_report(
     if subject is not None:
         feedback = subject_feedback(subject, actor=actor, viewer_is_subject=viewer_is_subject)
         comments = {code: item.comments for code, item in feedback.items()}
+    current = current_levels(
+        organisation, [e for (round_pk, _code), e in estimates.items() if round_pk == round_.pk]
+    )
     results = []
     for competency in competencies_of(round_, measured):
         code = competency.code
@@ -298,13 +340,15 @@ def personal_report(
                 if e
                 else TrendPoint(r, None, None, None)
             )
+        estimate = estimates.get((round_.pk, code))
         results.append(
             CompetencyResult(
                 competency=competency,
-                estimate=estimates.get((round_.pk, code)),
+                estimate=estimate,
                 band=band_of.get(code),
                 trend=trend,
                 comments=comments.get(code, {}),
+                current=current.get(estimate.pk) if estimate else None,
             )
         )
     return PersonalReport(employee, round_, rounds, results, scale_top(round_))
@@ -371,6 +415,10 @@ class TeamRow:
     def below_count(self) -> int:
         return sum(1 for r in self.results.values() if r.status == BELOW)
 
+    @property
+    def outdated_count(self) -> int:
+        return sum(1 for r in self.results.values() if r.outdated)
+
 
 @dataclass
 class Participation:
@@ -394,6 +442,11 @@ class TeamOverview:
     scale_top: int
     threshold: int
 
+    @property
+    def outdated_rows(self) -> list[TeamRow]:
+        """People shown whose results are (partly) older than the organisation allows."""
+        return [row for row in self.rows if row.outdated_count]
+
 
 def team_overview(
     organisation: Organisation,
@@ -415,6 +468,9 @@ def team_overview(
     for e in Estimate.objects.filter(organisation=organisation, round=round_, employee_id__in=ids):
         by_person[e.employee_id][e.competency_code] = e
     competencies = competencies_of(round_, {code for found in by_person.values() for code in found})
+    current = current_levels(
+        organisation, [e for found in by_person.values() for e in found.values()]
+    )
     distributions: dict[str, Distribution] = {c.code: Distribution() for c in competencies}
     rows = []
     hidden = 0
@@ -423,9 +479,15 @@ def team_overview(
         if not mine:
             continue
         band_of = bands.get(member.role_profile_id or 0, {})
-        results = {
-            c.code: CompetencyResult(c, mine.get(c.code), band_of.get(c.code)) for c in competencies
-        }
+        results = {}
+        for c in competencies:
+            estimate = mine.get(c.code)
+            results[c.code] = CompetencyResult(
+                c,
+                estimate,
+                band_of.get(c.code),
+                current=current.get(estimate.pk) if estimate else None,
+            )
         for code, result in results.items():
             if result.level is not None:
                 distributions[code].add(result.status)
@@ -573,6 +635,7 @@ class OrganisationOverview:
     trend_rounds: list[Round]
     participation: Participation
     threshold: int
+    outdated: bool = False  # the round is older than the organisation's results_outdated_months
 
     @property
     def largest_gaps(self) -> list[tuple[Competency, Distribution]]:
@@ -739,7 +802,17 @@ def organisation_overview(
         trend_rounds=trend_rounds,
         participation=taking_part,
         threshold=threshold,
+        outdated=round_is_outdated(organisation, round_),
     )
+
+
+def round_is_outdated(organisation: Organisation, round_: Round) -> bool:
+    """Whether a round's results are older than the organisation's ``results_outdated_months``
+    (the organisation view's figures are the round's, without later pulses)."""
+    if round_.closed_at is None:
+        return False
+    days = (timezone.now() - round_.closed_at).total_seconds() / 86400.0
+    return months_between(days) >= organisation.results_outdated_months
 
 
 def _shown_share(found: Distribution | None, organisation: Organisation) -> float | None:

@@ -3,9 +3,16 @@ computed them (with status and progress for HR).
 
 A round's estimates are replaced as a whole by every successful run, in one transaction: the
 rows of a round always come from one run, one engine version and one framework version.
+
+Pulse checks (``PulseCheck`` and its answers, ``PulseUpdate``) live in this app, not in
+assessments: a pulse is not a round (no raters, no anonymity, no closing); it is a small piece
+of evidence whose only purpose is to update a stored estimate between rounds, and its result
+sits next to ``Estimate`` and is read wherever estimates are read. It borrows the assessments
+app's SJT bank and frequency scale, as the estimate runs borrow its rounds.
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +62,10 @@ class EstimateRun(models.Model):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     engine_version = models.CharField(_("engine version"), max_length=20, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # Per competency what later pulse updates need from this run (``measurement.calibration``):
+    # {code: {"items": {sjt item code: {"a", "c", "scores"}}, "specific_var": float,
+    #         "level_thresholds": [float] | None}}, on this run's standardised scale.
+    calibration = models.JSONField(_("calibration"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("estimate run")
@@ -147,6 +158,151 @@ class Estimate(models.Model):
                 name="estimate_band_counts",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id}:{self.competency_code}={self.estimate:.2f}"
+
+
+# --- pulse checks (see the module docstring for why they live here) --------------------------
+
+
+class PulseCheck(models.Model):
+    """A three-minute pulse for one employee: a few SJT situations on the competencies due,
+    optionally followed by a short self-check. Created by ``pulse_services.pulses_schedule``
+    (or on the employee's own request); answered one situation at a time."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="pulse_checks"
+    )
+    employee = models.ForeignKey(
+        "people.Employee", on_delete=models.CASCADE, related_name="pulse_checks"
+    )
+    competency_codes = models.JSONField(_("competencies"), default=list)
+    # The chosen SJT items, by code, in the order they are shown.
+    item_codes = models.JSONField(_("situations"), default=list)
+    # Behavioural indicators of the self-check (empty without one), in the order shown.
+    indicator_ids = models.JSONField(_("self-check statements"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created"))
+    due_at = models.DateTimeField(_("due"))
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pulse check")
+        verbose_name_plural = _("pulse checks")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employee"],
+                condition=models.Q(completed_at__isnull=True),
+                name="one_open_pulse_per_employee",
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "employee", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id}:{self.created_at:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.completed_at is None
+
+
+class PulseAnswer(models.Model):
+    """The employee's ratings (1-5) of the four responses of one situation of a pulse:
+    ``{option position: rating}``. One row per pulse and item: posting it again replaces it."""
+
+    pulse = models.ForeignKey(PulseCheck, on_delete=models.CASCADE, related_name="answers")
+    item = models.ForeignKey(
+        "assessments.SjtItem", on_delete=models.PROTECT, related_name="pulse_answers"
+    )
+    ratings = models.JSONField(_("ratings"), default=dict)
+    answered_at = models.DateTimeField(_("answered"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pulse", "item"], name="one_answer_per_pulse_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pulse_id}:{self.item_id}"
+
+
+class PulseSelfAnswer(models.Model):
+    """How often the employee shows one behaviour, on the questionnaire's frequency scale
+    (0-4). Shown back to the employee; not used in the estimate (docs/measurement.md,
+    section 11)."""
+
+    pulse = models.ForeignKey(PulseCheck, on_delete=models.CASCADE, related_name="self_answers")
+    indicator = models.ForeignKey(
+        "frameworks.Indicator", on_delete=models.PROTECT, related_name="pulse_answers"
+    )
+    value = models.PositiveSmallIntegerField(
+        _("answer"), validators=[MinValueValidator(0), MaxValueValidator(4)]
+    )
+    answered_at = models.DateTimeField(_("answered"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pulse", "indicator"], name="one_self_answer_per_pulse_indicator"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pulse_id}:{self.indicator_id}={self.value}"
+
+
+class PulseUpdate(models.Model):
+    """A competency's level after a pulse: the current level before it (the latest round's
+    estimate, earlier pulse updates included, widened by its age) updated with the pulse's
+    answers. On the standardised scale of ``round``; level bounds when that scale is known."""
+
+    pulse = models.ForeignKey(PulseCheck, on_delete=models.CASCADE, related_name="updates")
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="pulse_updates"
+    )
+    employee = models.ForeignKey(
+        "people.Employee", on_delete=models.CASCADE, related_name="pulse_updates"
+    )
+    competency_code = models.CharField(_("competency"), max_length=20)
+    # The round whose estimate this updates; recomputing the round replaces its Estimate rows,
+    # so the round and competency (not only the row) say what the update belongs to.
+    round = models.ForeignKey(
+        "assessments.Round", on_delete=models.CASCADE, related_name="pulse_updates"
+    )
+    based_on = models.ForeignKey(
+        Estimate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="pulse_updates",
+        verbose_name=_("based on"),
+    )
+    prior_estimate = models.FloatField(_("estimate before"))
+    prior_sd = models.FloatField(_("standard deviation before"))
+    prior_level = models.FloatField(_("level before"), null=True, blank=True)
+    prior_level_lower = models.FloatField(null=True, blank=True)
+    prior_level_upper = models.FloatField(null=True, blank=True)
+    estimate = models.FloatField(_("estimate"))
+    sd = models.FloatField(_("standard deviation"))
+    lower90 = models.FloatField(_("lower bound (90%)"))
+    upper90 = models.FloatField(_("upper bound (90%)"))
+    level = models.FloatField(_("level"), null=True, blank=True)
+    level_lower = models.FloatField(_("level, lower bound (90%)"), null=True, blank=True)
+    level_upper = models.FloatField(_("level, upper bound (90%)"), null=True, blank=True)
+    n_items = models.PositiveSmallIntegerField(_("situations"))
+    computed_at = models.DateTimeField(_("computed"))
+
+    class Meta:
+        verbose_name = _("pulse update")
+        verbose_name_plural = _("pulse updates")
+        ordering = ["-computed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pulse", "competency_code"], name="one_update_per_pulse_competency"
+            )
+        ]
+        indexes = [models.Index(fields=["round", "employee", "competency_code", "computed_at"])]
 
     def __str__(self) -> str:
         return f"{self.employee_id}:{self.competency_code}={self.estimate:.2f}"

@@ -7,6 +7,7 @@ process, and replaces the round's estimates in one transaction. The engine is de
 so recomputing the same round gives the same numbers.
 """
 
+import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
@@ -25,19 +26,23 @@ from vakwerk.assessments.models import FREQUENCY_CATEGORIES, Frequency, Round, R
 from vakwerk.assessments.privacy import person_key
 from vakwerk.audit.services import Actor, audit_log
 from vakwerk.frameworks.models import Indicator
+from vakwerk.measurement.calibration import calibration_record
 from vakwerk.measurement.engine import (
     ENGINE_VERSION,
     SOURCES,
     CompetencyFit,
     Evidence,
     LevelScale,
+    PracticeUpdate,
     SourceView,
     agreement,
     fit_competency,
     level_scale,
+    practice_update,
     source_views,
 )
 from vakwerk.measurement.models import PENDING_STATUSES, Estimate, EstimateRun, RunStatus
+from vakwerk.practice.evidence import practice_results
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +57,9 @@ NAMED_SOURCES = frozenset({"self", "manager"})
 # "Often" on the questionnaire's frequency scale (0..4), as a fraction of the scale: the
 # engine's level rule counts a level as reached when its indicators are rated this or higher.
 OFTEN = Frequency.OFTEN / (FREQUENCY_CATEGORIES - 1)
+
+# Practice counts (when the organisation lets it) from this long before a round closes.
+PRACTICE_WINDOW = timedelta(days=365)
 
 PROGRESS_LOADED = 10
 PROGRESS_FITTED = 60
@@ -178,6 +186,7 @@ def _compute(run: EstimateRun) -> int:
     if not any(records[code] for code in measured):
         raise EstimationError("This round has no completed questionnaires or tests to use.")
     item_levels = _item_levels(round_, measured)
+    practice = _practice(round_, employee_of, measured)
     _progress(run, PROGRESS_LOADED)
 
     now = timezone.now()
@@ -186,8 +195,14 @@ def _compute(run: EstimateRun) -> int:
     for number, code in enumerate(codes, start=1):
         persons = sorted(set(measured[code]) | {record[0] for record in records[code]})
         fit = fit_competency(Evidence.from_records(records[code], persons=persons))
+        calibration_record(
+            run=run, code=code, fit=fit, records=records[code], item_levels=item_levels[code]
+        )
+        practised = _with_practice(fit, practice.get(code, {}))
         rows.extend(
-            _estimates(run, fit, code, set(measured[code]), employee_of, item_levels[code], now)
+            _estimates(
+                run, fit, practised, code, set(measured[code]), employee_of, item_levels[code], now
+            )
         )
         span = PROGRESS_FITTED - PROGRESS_LOADED
         _progress(run, PROGRESS_LOADED + span * number // len(codes))
@@ -217,6 +232,36 @@ def _compute(run: EstimateRun) -> int:
     return len(rows)
 
 
+def _practice(
+    round_: Round, employee_of: dict[str, int], measured: dict[str, list[str]]
+) -> dict[str, dict[str, list[float]]]:
+    """Per competency and person key the practice results that count, when the organisation
+    lets practice count as evidence (otherwise none): those of the year before the round
+    closed (``practice.evidence``)."""
+    if not round_.organisation.practice_as_evidence:
+        return {}
+    key_of = {employee_id: key for key, employee_id in employee_of.items()}
+    until = timezone.make_aware(datetime.combine(round_.closes_on, datetime.max.time()))
+    results = practice_results(
+        round_.organisation, key_of, measured, since=until - PRACTICE_WINDOW, until=until
+    )
+    by_code: dict[str, dict[str, list[float]]] = defaultdict(dict)
+    for (employee_id, code), scores in results.items():
+        by_code[code][key_of[employee_id]] = scores
+    return by_code
+
+
+def _with_practice(fit: CompetencyFit, practice: dict[str, list[float]]) -> PracticeUpdate:
+    """The fit's levels with practice folded in (unchanged when there is none)."""
+    scores = [practice.get(person) for person in fit.persons]
+    return practice_update(
+        fit.estimate,
+        fit.sd,
+        [sum(found) / len(found) if found else None for found in scores],
+        [len(found) if found else 0 for found in scores],
+    )
+
+
 def _item_levels(round_: Round, codes: Iterable[str]) -> dict[str, dict[str, int]]:
     """Per competency: the level of each behavioural indicator, named as in the evidence."""
     levels: dict[str, dict[str, int]] = defaultdict(dict)
@@ -230,13 +275,17 @@ def _item_levels(round_: Round, codes: Iterable[str]) -> dict[str, dict[str, int
 def _estimates(
     run: EstimateRun,
     fit: CompetencyFit,
+    practised: PracticeUpdate,
     code: str,
     measured: set[str],
     employee_of: dict[str, int],
     item_levels: dict[str, int],
     now: datetime,
 ) -> Iterable[Estimate]:
-    lower, upper = fit.interval(0.9)
+    # The official level includes practice when the organisation lets it count; the source
+    # views and the self-other agreement are about ratings only, so they use the plain fit.
+    level_fit = dataclasses.replace(fit, estimate=practised.estimate, sd=practised.sd)
+    lower, upper = level_fit.interval(0.9)
     scale: LevelScale | None = None
     levels: tuple[NDArray[np.float64], ...] | None = None
     if item_levels:
@@ -247,7 +296,7 @@ def _estimates(
             # level scale cannot be anchored, so only the standardised estimate is stored.
             scale = None
         else:
-            levels = scale.express_fit(fit, 0.9)
+            levels = scale.express_fit(level_fit, 0.9)
     threshold = run.round.anonymity_threshold
     views = source_views(fit, threshold=threshold, exempt=NAMED_SOURCES)
     agreements = agreement(fit, threshold=threshold, exempt=NAMED_SOURCES)
@@ -264,8 +313,8 @@ def _estimates(
             employee_id=employee_of[person],
             version_id=round_.version_id,
             competency_code=code,
-            estimate=float(fit.estimate[p]),
-            sd=float(fit.sd[p]),
+            estimate=float(level_fit.estimate[p]),
+            sd=float(level_fit.sd[p]),
             lower90=float(lower[p]),
             upper90=float(upper[p]),
             level=float(levels[0][p]) if levels else None,
@@ -278,6 +327,7 @@ def _estimates(
             n_peer=int(counts[count["peer"]]),
             n_external=int(counts[count["external"]]),
             n_sjt=int(counts[count["sjt"]]),
+            n_practice=int(practised.used[p]),
             computed_at=now,
             engine_version=ENGINE_VERSION,
         )

@@ -60,7 +60,7 @@ JOBS: dict[str, Job] = {
             "pulses",
             "0 6 * * *",
             "day",
-            "vakwerk.assessments.pulse_services.pulses_schedule",
+            "vakwerk.measurement.pulse_services.pulses_schedule",
             _("Plans a pulse check for everyone whose last measurement is due again."),
         ),
         Job(

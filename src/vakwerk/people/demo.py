@@ -287,6 +287,7 @@ def seed_framework(organisation: Organisation) -> None:
 def seed_demo() -> tuple[list[SeedReport], list[str]]:
     from vakwerk.assessments.demo import seed_rounds
     from vakwerk.development.demo import seed_plans
+    from vakwerk.nudges.demo import seed_campaign
     from vakwerk.practice.demo import seed_practice
 
     reports = [seed_organisation(VOORBEELD), seed_organisation(ANDERS)]
@@ -298,4 +299,5 @@ def seed_demo() -> tuple[list[SeedReport], list[str]]:
         logins = set(fixed_logins(report.organisation.slug).values())
         seed_plans(report.organisation, skip=logins)
         seed_practice(report.organisation, logins=logins)
+        seed_campaign(report.organisation)
     return reports, seed_installation_users()

@@ -4,8 +4,9 @@ Scenario families and variants are an organisation's copy of a shipped pack
 (``content/packs/oefenscenarios-*.yaml``); a variant keeps its graph as the pack wrote it. A
 card is one person x competency x family, scheduled by FSRS (``practice.scheduling``). An
 attempt is one run through one variant: the path taken, and when finished the performance per
-competency and the rating given to FSRS. Attempts are practice evidence (source ``practice``);
-they never change official estimates.
+competency and the rating given to FSRS. Attempts are practice evidence (source ``practice``):
+they change official estimates only when the organisation lets practice count, and then with a
+low weight (``practice.evidence``; docs/measurement.md section 10).
 """
 
 import uuid

@@ -1,37 +1,73 @@
-"""Reads for daily practice: what is due today, and a calm look back at the week."""
+"""Reads for daily practice: what is due today, and a calm look back at the week.
+
+Today's page is opened by every practising employee every day, so it reads each table once:
+the organisation's scenario families, the person's cards (all of them: a few dozen at most)
+and one query for the three practice-bank items; what is due, what comes back later and which
+cards are missing are worked out from those rows.
+"""
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from django.db.models import Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from vakwerk.development.models import FocusKind, PlanFocus
 from vakwerk.frameworks.models import RoleTarget
 from vakwerk.frameworks.selectors import current_competencies
+from vakwerk.nudges import campaign_selectors
+from vakwerk.nudges.models import Campaign
 from vakwerk.organisations.models import Organisation
 from vakwerk.people.models import Employee
-from vakwerk.practice import bank
 from vakwerk.practice.models import Attempt, Card, Exercise, ExerciseKind, ScenarioFamily
 
+if TYPE_CHECKING:
+    from vakwerk.accounts.models import User
+
 SESSION_ITEMS = 2  # two scenarios of 6-8 decisions: about five minutes
+BANK_KINDS = (ExerciseKind.JUDGEMENT, ExerciseKind.CARD, ExerciseKind.REFLECTION)
 
 
-def practice_codes(organisation: Organisation, employee: Employee) -> set[str]:
+def own_employee(organisation: Organisation, user: "User") -> Employee | None:
+    """The user's own employee record in ``organisation`` (at most one), without the team and
+    manager that ``people.selectors.employee_of`` joins in: practice does not show them."""
+    return Employee.objects.filter(organisation=organisation, user=user).first()
+
+
+def scenario_families(organisation: Organisation) -> list[ScenarioFamily]:
+    """All of the organisation's scenario families, offered or not, oldest first."""
+    return list(ScenarioFamily.objects.filter(organisation=organisation).order_by("pk"))
+
+
+def practice_codes(
+    organisation: Organisation,
+    employee: Employee,
+    *,
+    families: Sequence[ScenarioFamily] | None = None,
+) -> set[str]:
     """The competencies a person practises: their role's, else every competency the scenarios
-    and the practice bank offer."""
-    codes = set(
-        RoleTarget.objects.filter(profile_id=employee.role_profile_id).values_list(
-            "competency_code", flat=True
+    and the practice bank offer; plus the themes of campaigns running for them. ``families``
+    (``scenario_families``) saves reading them again."""
+    codes: set[str] = set()
+    if employee.role_profile_id is not None:
+        codes = set(
+            RoleTarget.objects.filter(profile_id=employee.role_profile_id).values_list(
+                "competency_code", flat=True
+            )
         )
-    )
     if codes:
-        return codes
-    families = ScenarioFamily.objects.filter(organisation=organisation)
-    return {
-        code for codes_ in families.values_list("competency_codes", flat=True) for code in codes_
-    } | set(
-        Exercise.objects.filter(organisation=organisation).values_list("competency_code", flat=True)
+        # A campaign's theme is practised also by people whose role lacks it.
+        running = campaign_selectors.active_campaigns_for(employee, timezone.localdate())
+        return codes | set(campaign_selectors.campaign_codes(running))
+    if families is None:
+        families = scenario_families(organisation)
+    offered = Exercise.objects.filter(organisation=organisation).order_by()
+    return {code for family in families for code in family.competency_codes} | set(
+        offered.values_list("competency_code", flat=True).distinct()
     )
 
 
@@ -47,7 +83,7 @@ def focus_codes(employee: Employee) -> list[str]:
 
 @dataclass
 class Today:
-    due: list[Card]  # today's session, plan focus first
+    due: list[Card]  # today's session, plan focus and campaign themes first
     more: int  # due cards beyond today's session
     running: Attempt | None
     week_runs: int
@@ -56,22 +92,42 @@ class Today:
     judgement: Exercise | None = None  # from the practice bank, for today's competencies
     card: Exercise | None = None
     reflection: Exercise | None = None
+    campaigns: list[Campaign] = field(default_factory=list)  # running for this person
+    # An offered family x competency of ``codes`` without a card yet (``services.cards_ensure``
+    # makes them): on a first visit, or after the families or the person's role changed.
+    cards_missing: bool = False
 
 
 def today(
-    organisation: Organisation, employee: Employee, now: dt.datetime, *, codes: set[str]
+    organisation: Organisation,
+    employee: Employee,
+    now: dt.datetime,
+    *,
+    codes: set[str],
+    families: Sequence[ScenarioFamily] | None = None,
 ) -> Today:
-    """Today's session for ``employee``, who practises ``codes`` (``practice_codes``)."""
+    """Today's session for ``employee``, who practises ``codes`` (``practice_codes``).
+    ``families`` (``scenario_families``) saves reading them again."""
     end_of_day = now.replace(hour=23, minute=59, second=59)
-    focus = focus_codes(employee)
-    due = list(
-        Card.objects.filter(
-            organisation=organisation,
-            employee=employee,
-            due__lte=end_of_day,
-            family__is_active=True,
-        ).select_related("family")
+    if families is None:
+        families = scenario_families(organisation)
+    family_of = {family.pk: family for family in families}
+    cards = list(Card.objects.filter(organisation=organisation, employee=employee).defer("state"))
+    for card in cards:
+        card.family = family_of[card.family_id]
+    have = {(card.family_id, card.competency_code) for card in cards}
+    missing = any(
+        code in codes and (family.pk, code) not in have
+        for family in families
+        if family.is_active
+        for code in family.competency_codes
     )
+    campaigns = campaign_selectors.active_campaigns_for(employee, timezone.localdate(now))
+    # Plan focus and campaign themes in turn: campaign_selectors.favoured_codes says why.
+    focus = campaign_selectors.favoured_codes(
+        focus_codes(employee), campaign_selectors.campaign_codes(campaigns)
+    )
+    due = [card for card in cards if card.due <= end_of_day and card.family.is_active]
     due.sort(
         key=lambda c: (
             focus.index(c.competency_code) if c.competency_code in focus else len(focus),
@@ -87,49 +143,90 @@ def today(
     running = (
         Attempt.objects.filter(organisation=organisation, employee=employee, finished_at=None)
         .select_related("variant__family")
+        .defer("variant__graph")  # the page shows the title only
         .first()
     )
-    week = Attempt.objects.filter(
-        organisation=organisation,
-        employee=employee,
-        finished_at__gte=now - dt.timedelta(days=7),
+    week = list(
+        Attempt.objects.filter(
+            organisation=organisation,
+            employee=employee,
+            finished_at__gte=now - dt.timedelta(days=7),
+        ).values_list("scores", flat=True)
     )
-    labels = {code: c.label for code, c in current_competencies(organisation).items()}
+    labels = {}
+    if any(week):  # the competency names, only when there are scores to name
+        labels = {code: c.label for code, c in current_competencies(organisation).items()}
     totals: defaultdict[str, list[float]] = defaultdict(list)
-    runs = 0
-    for scores in week.values_list("scores", flat=True):
-        runs += 1
+    for scores in week:
         for code, score in scores.items():
             totals[labels.get(code, code)].append(float(score))
-    later = (
-        Card.objects.filter(organisation=organisation, employee=employee, due__gt=end_of_day)
-        .order_by("due")
-        .values_list("due", flat=True)
-        .first()
-    )
+    later = min((card.due for card in cards if card.due > end_of_day), default=None)
     # The bank's items follow today's scenarios, then the plan's focus, then the role.
     wanted = list(dict.fromkeys([c.competency_code for c in session] + focus + sorted(codes)))
+    items = bank_items(organisation, employee, wanted)
     return Today(
         due=session,
         more=len(due) - len(session),
         running=running,
-        week_runs=runs,
+        week_runs=len(week),
         week_scores={label: sum(v) / len(v) for label, v in sorted(totals.items())},
         next_due=later,
-        judgement=bank.next_exercise(organisation, employee, ExerciseKind.JUDGEMENT, wanted),
-        card=bank.next_exercise(organisation, employee, ExerciseKind.CARD, wanted),
-        reflection=bank.next_exercise(organisation, employee, ExerciseKind.REFLECTION, wanted),
+        judgement=items.get(ExerciseKind.JUDGEMENT),
+        card=items.get(ExerciseKind.CARD),
+        reflection=items.get(ExerciseKind.REFLECTION),
+        campaigns=campaigns,
+        cards_missing=missing,
     )
 
 
-def card_of(organisation: Organisation, employee: Employee, card_id: int) -> Card:
-    return get_object_or_404(Card, pk=card_id, organisation=organisation, employee=employee)
+def bank_items(
+    organisation: Organisation, employee: Employee, codes: list[str]
+) -> dict[str, Exercise]:
+    """Per kind of the practice bank, the exercise ``bank.next_exercise`` picks (for ``codes``,
+    most wanted first: the one this person met longest ago, never met first), for all kinds in
+    one query. Without their content: today's page links to them only."""
+    found = (
+        Exercise.objects.filter(
+            organisation=organisation,
+            kind__in=BANK_KINDS,
+            is_active=True,
+            competency_code__in=codes,
+        )
+        .annotate(last=Max("answers__answered_at", filter=Q(answers__employee=employee)))
+        .defer("content")
+    )
+    rank = {code: i for i, code in enumerate(codes)}
+    never = dt.datetime.min.replace(tzinfo=dt.UTC)
+    picked: dict[str, Exercise] = {}
+    for exercise in sorted(
+        found, key=lambda e: (e.last or never, rank.get(e.competency_code, len(rank)), e.code)
+    ):
+        picked.setdefault(exercise.kind, exercise)
+    return picked
 
 
-def attempt_of(organisation: Organisation, employee: Employee, attempt_id: int) -> Attempt:
+def own_cards(organisation: Organisation, user: "User") -> QuerySet[Card]:
+    """The cards of the user's own employee record in ``organisation``, in one query with the
+    scoping (no separate read of the employee): a view looks a card up in these only."""
+    return Card.objects.filter(
+        organisation=organisation, employee__organisation=organisation, employee__user=user
+    )
+
+
+def own_attempts(organisation: Organisation, user: "User") -> QuerySet[Attempt]:
+    """The attempts of the user's own employee record in ``organisation`` (as ``own_cards``)."""
+    return Attempt.objects.filter(
+        organisation=organisation, employee__organisation=organisation, employee__user=user
+    )
+
+
+def card_of(organisation: Organisation, user: "User", card_id: int) -> Card:
+    """One of the user's own cards; 404 for anyone else's."""
+    return get_object_or_404(own_cards(organisation, user), pk=card_id)
+
+
+def attempt_of(organisation: Organisation, user: "User", attempt_id: int) -> Attempt:
+    """One of the user's own attempts with its scenario variant; 404 for anyone else's."""
     return get_object_or_404(
-        Attempt.objects.select_related("variant__family"),
-        pk=attempt_id,
-        organisation=organisation,
-        employee=employee,
+        own_attempts(organisation, user).select_related("variant"), pk=attempt_id
     )

@@ -39,6 +39,7 @@ NAVIGATION = (
     NavItem(_("Organisation results"), "insights:organisation", (Role.HR,)),
     NavItem(_("Learning needs"), "development:needs", (Role.HR,)),
     NavItem(_("Practice scenarios"), "scenarios:families", (Role.HR,)),
+    NavItem(_("Campaigns"), "campaigns:list", (Role.HR,)),
     NavItem(_("Organisation settings"), "organisations:settings", (Role.HR, Role.ADMIN)),
     NavItem(_("House style"), "organisations:theme", (Role.HR, Role.ADMIN)),
     NavItem(_("Login with SSO"), "accounts:oidc_settings", (Role.HR, Role.ADMIN)),

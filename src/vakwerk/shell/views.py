@@ -3,6 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from vakwerk.measurement.pulse_selectors import open_pulse_for_user
 from vakwerk.shell.navigation import navigation
 
 
@@ -10,7 +11,8 @@ from vakwerk.shell.navigation import navigation
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     tiles = [item for item in navigation(request)["navigation"] if item["url"] != request.path]
-    return render(request, "shell/home.html", {"tiles": tiles})
+    pulse = open_pulse_for_user(getattr(request, "organisation", None), request.user)
+    return render(request, "shell/home.html", {"tiles": tiles, "open_pulse": pulse})
 
 
 @require_GET

@@ -16,6 +16,8 @@ from vakwerk.assessments.models import Invitation, Round, Source, Subject
 from vakwerk.assessments.services import hash_token
 from vakwerk.development.models import Activity, ActivityFormat, LearningCategory, Plan, PlanItem
 from vakwerk.frameworks.models import Competency, Framework, FrameworkVersion, RoleProfile
+from vakwerk.measurement.models import PulseCheck
+from vakwerk.nudges.models import Campaign, Notification, NotificationKind
 from vakwerk.organisations.models import Organisation, Role
 from vakwerk.people.models import ImportJob
 from vakwerk.practice.models import (
@@ -26,7 +28,7 @@ from vakwerk.practice.models import (
     ScenarioFamily,
     ScenarioVariant,
 )
-from vakwerk.tests.factories import EmployeeFactory
+from vakwerk.tests.factories import EmployeeFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +51,9 @@ VAKWERK_NAMESPACES = {
     "scenarios",
     "bank",
     "jobs",
+    "campaigns",
+    "notifications",
+    "pulses",
 }
 
 
@@ -128,6 +133,18 @@ def _exercise(other: Organisation) -> Exercise:
     )[0]
 
 
+def _notification(other: Organisation) -> Notification:
+    """A notification of someone in B, about one of B's people."""
+    return Notification.objects.create(
+        organisation=other,
+        user=MembershipFactory(organisation=other).user,
+        kind=NotificationKind.PLAN_TO_REVIEW,
+        params={"name": "Geheimhouder"},
+        url="/",
+        key="plan_review:geheim",
+    )
+
+
 def _plan(other: Organisation) -> Plan:
     employee = EmployeeFactory(organisation=other, last_name="Geheimhouder")
     return Plan.objects.create(organisation=other, employee=employee)
@@ -192,7 +209,27 @@ PARAMETERS: dict[str, Callable[[Organisation], str]] = {
             rater=subject.employee,
         ).pk
     ),
+    "campaign_id": lambda other: str(
+        Campaign.objects.create(
+            organisation=other,
+            title="Geheimhouder",
+            competency_codes=["B-GEHEIM"],
+            starts_on=dt.date(2026, 1, 1),
+            ends_on=dt.date(2026, 2, 1),
+        ).pk
+    ),
+    "notification_id": lambda other: str(_notification(other).pk),
+    "pulse_id": lambda other: str(
+        PulseCheck.objects.create(
+            organisation=other,
+            employee=EmployeeFactory(organisation=other, last_name="Geheimhouder"),
+            item_codes=["B-GEHEIM"],
+            created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+            due_at=dt.datetime(2026, 1, 15, tzinfo=dt.UTC),
+        ).pk
+    ),
     # A valid external link of B: people logged in to A get 404 even with the right token.
+    # (The same parameter of the unsubscribe link gets it too: not a signed token, so 404.)
     "token": lambda other: (
         Invitation.objects.create(
             subject=Subject.objects.create(

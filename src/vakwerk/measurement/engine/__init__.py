@@ -15,6 +15,7 @@ The maths is explained in ``docs/measurement.md``.
 from .evidence import RATING_SOURCES, SOURCES, Evidence, EvidenceBuilder
 from .levels import OFTEN_ON_FIVE_POINT_SCALE, LevelScale, level_scale
 from .model import CompetencyFit, Settings, SourceParameters, fit_all, fit_competency
+from .practice import PracticeUpdate, practice_update
 from .views import (
     AGREES_HIGH,
     AGREES_LOW,
@@ -42,6 +43,7 @@ __all__ = [
     "Evidence",
     "EvidenceBuilder",
     "LevelScale",
+    "PracticeUpdate",
     "Settings",
     "SourceParameters",
     "SourceView",
@@ -49,5 +51,6 @@ __all__ = [
     "fit_all",
     "fit_competency",
     "level_scale",
+    "practice_update",
     "source_views",
 ]
