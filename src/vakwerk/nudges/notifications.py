@@ -31,6 +31,7 @@ from vakwerk.organisations.models import Organisation
 
 if TYPE_CHECKING:
     from vakwerk.accounts.models import User
+    from vakwerk.people.models import Employee
 
 # People handled per round of queries in the daily job: bounds the size of the IN lists.
 CHUNK = 500
@@ -322,8 +323,58 @@ def notifications_refresh(*, now: dt.datetime) -> dict[str, int]:
                     for digest in found.values()
                     for n in digest_notifications(organisation, digest, now=now)
                 ]
+                + _pulse_notifications(organisation, chunk, now=now)
             )
+        created += notifications_add(_campaign_notifications(organisation, everyone, now=now))
     return {"created": created, "people": people}
+
+
+def _pulse_notifications(
+    organisation: Organisation, people: list["Employee"], *, now: dt.datetime
+) -> list[Notification]:
+    """An item per open pulse check of ``people`` (one query)."""
+    from vakwerk.measurement.models import PulseCheck
+
+    users = {e.pk: e.user_id for e in people if e.user_id is not None}
+    return [
+        Notification(
+            organisation=organisation,
+            user_id=users[pulse.employee_id],
+            kind=NotificationKind.PULSE_CHECK_DUE,
+            key=f"pulse:{pulse.pk}",
+            params={"date": timezone.localdate(pulse.due_at).isoformat()},
+            url=reverse("pulses:take", args=[pulse.pk]),
+            created_at=now,
+        )
+        for pulse in PulseCheck.objects.filter(
+            organisation=organisation, employee_id__in=users, completed_at__isnull=True
+        ).only("pk", "employee_id", "due_at")
+    ]
+
+
+def _campaign_notifications(
+    organisation: Organisation, people: list["Employee"], *, now: dt.datetime
+) -> list[Notification]:
+    """An item per running campaign for everyone of ``people`` in its population (a query
+    per running campaign: there are few at a time)."""
+    from vakwerk.nudges.campaign_selectors import RUNNING, campaigns, population
+
+    users = {e.pk: e.user_id for e in people if e.user_id is not None}
+    found: list[Notification] = []
+    for campaign in campaigns(organisation, today=timezone.localdate(now), status=RUNNING):
+        for employee_id in population(campaign).filter(pk__in=users).values_list("pk", flat=True):
+            found.append(
+                Notification(
+                    organisation=organisation,
+                    user_id=users[employee_id],
+                    kind=NotificationKind.CAMPAIGN,
+                    key=f"campaign:{campaign.pk}",
+                    params={"title": campaign.title, "date": campaign.ends_on.isoformat()},
+                    url=reverse("practice:today"),
+                    created_at=now,
+                )
+            )
+    return found
 
 
 # --- text ----------------------------------------------------------------------------------

@@ -105,6 +105,7 @@ def test_half_a_year_of_jobs_pulses_ageing_digests_and_reminders(organisation, p
                     .values_list("computed_at", flat=True)
                     .first()
                 ) or e.round.closed_at
+                assert last is not None
                 age = timezone.now() - last
                 assert current.is_outdated == (age.total_seconds() / 86400 / (365.25 / 12) >= 4), (
                     day,

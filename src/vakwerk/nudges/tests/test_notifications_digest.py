@@ -241,3 +241,48 @@ def test_broken_parameters_fall_back_to_the_kind(organisation):
         params={},
     )
     assert notifications.notification_text(Notification.objects.get()) == "Feedback request"
+
+
+def test_open_pulses_and_running_campaigns_reach_the_centre_once(organisation, people):
+    from vakwerk.measurement.models import PulseCheck
+    from vakwerk.nudges.models import Campaign
+    from vakwerk.people.models import Team
+
+    _boss, ann, bob = people
+    pulse = PulseCheck.objects.create(
+        created_at=NOW,
+        organisation=organisation,
+        employee=ann,
+        competency_codes=["AV-EMP"],
+        item_codes=["x"],
+        due_at=NOW + dt.timedelta(days=14),
+    )
+    team = Team.objects.create(organisation=organisation, name="Balie")
+    bob.team = team
+    bob.save()
+    campaign = Campaign.objects.create(
+        organisation=organisation,
+        title="Maand van de transparantie",
+        competency_codes=["AV-TRA"],
+        starts_on=NOW.date() - dt.timedelta(days=3),
+        ends_on=NOW.date() + dt.timedelta(days=27),
+    )
+    campaign.teams.add(team)
+
+    notifications.notifications_refresh(now=NOW)
+    assert notifications.notifications_refresh(now=NOW + dt.timedelta(days=1))["created"] == 0
+    pulse_item = Notification.objects.get(kind=NotificationKind.PULSE_CHECK_DUE)
+    assert pulse_item.user == ann.user
+    assert pulse_item.url == reverse("pulses:take", args=[pulse.pk])
+    assert "pulse check of three minutes" in notifications.notification_text(pulse_item)
+    # Only bob's team is in the campaign.
+    campaign_items = Notification.objects.filter(kind=NotificationKind.CAMPAIGN)
+    assert [n.user for n in campaign_items] == [bob.user]
+    assert "Maand van de transparantie" in notifications.notification_text(campaign_items[0])
+    # A handed-in pulse is not announced again; a finished campaign neither.
+    PulseCheck.objects.filter(pk=pulse.pk).update(completed_at=NOW)
+    Notification.objects.all().delete()
+    notifications.notifications_refresh(now=NOW + dt.timedelta(days=40))
+    assert not Notification.objects.filter(
+        kind__in=[NotificationKind.PULSE_CHECK_DUE, NotificationKind.CAMPAIGN]
+    ).exists()

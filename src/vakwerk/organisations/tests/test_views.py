@@ -22,11 +22,17 @@ def test_hr_changes_policies_and_the_change_is_audited(member_client, organisati
         "retention_practice_months": 24,
         "retention_after_leaving_months": 24,
         "retention_audit_months": 84,
+        "practice_as_evidence": "on",
+        "pulse_interval_weeks": 0,
+        "results_outdated_months": 18,
     }
     response = client.post(reverse("organisations:settings"), data)
     assert response.status_code == 302
     organisation.refresh_from_db()
     assert organisation.anonymity_threshold == 5
+    assert organisation.practice_as_evidence
+    assert not organisation.pulse_self_check
+    assert (organisation.pulse_interval_weeks, organisation.results_outdated_months) == (0, 18)
     assert organisation.manager_visibility == "no"
     assert organisation.hr_visibility == "consent"
     assert (organisation.practice_retention, organisation.practice_max_interval_days) == (0.9, 60)
