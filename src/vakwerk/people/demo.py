@@ -300,4 +300,13 @@ def seed_demo() -> tuple[list[SeedReport], list[str]]:
         seed_plans(report.organisation, skip=logins)
         seed_practice(report.organisation, logins=logins)
         seed_campaign(report.organisation)
+    # What the morning jobs would do today: pulse checks that are due and the notification
+    # centre filled, so the demo shows them without a scheduler running.
+    from django.utils import timezone
+
+    from vakwerk.measurement.pulse_services import pulses_schedule
+    from vakwerk.nudges.notifications import notifications_refresh
+
+    pulses_schedule(now=timezone.now())
+    notifications_refresh(now=timezone.now())
     return reports, seed_installation_users()
