@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import translation
+from hypothesis import settings as hypothesis_settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from vakwerk.accounts.models import User
 from vakwerk.accounts.services import totp_enrol
@@ -15,6 +17,14 @@ from vakwerk.organisations.models import Organisation, Role
 from vakwerk.tests.factories import MembershipFactory, OrganisationFactory
 
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+# Property tests are deterministic and bounded: the same examples on every run and in CI, no
+# example database, and Hypothesis's caches under var/ rather than a .hypothesis in the tree.
+hypothesis_settings.register_profile(
+    "vakwerk", derandomize=True, max_examples=60, deadline=None, database=None
+)
+hypothesis_settings.load_profile("vakwerk")
+set_hypothesis_home_dir(Path(__file__).resolve().parent.parent.parent / "var" / "hypothesis")
 
 
 def pytest_configure() -> None:

@@ -56,6 +56,7 @@ from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -67,6 +68,10 @@ from vakwerk.people.models import Department, Employee, ImportJob, ImportStatus,
 MAX_BYTES = 5 * 1024 * 1024
 # A zip bomb guard: the unpacked parts of an XLSX together may not exceed this.
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+# And a guard on what a sheet may hold once read: a tiny XLSX can claim a million rows of
+# 16,384 columns (its dimension tag, or one cell on row 1,048,576), which openpyxl fills in.
+MAX_ROWS = 100_000
+MAX_CELLS = 2_000_000
 # Files with more data rows than this are applied by a background task with a progress bar.
 TASK_THRESHOLD = 1000
 AUDIT_NUMBERS_CAP = 1000
@@ -259,9 +264,16 @@ def _read_csv(text: str) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
     try:
         return _table(enumerate(reader, start=1))
-    except csv.Error as error:
+    except csv.Error as error:  # in practice only a cell over the csv module's size limit
         raise ImportFileError(
-            _("The CSV file could not be read: %(error)s") % {"error": error}
+            _(
+                "Line %(line)s of the CSV file has a cell longer than %(max)s characters. "
+                'Is a quotation mark (") left open?'
+            )
+            % {
+                "line": reader.line_num,
+                "max": number_format(csv.field_size_limit(), force_grouping=True),
+            }
         ) from error
 
 
@@ -285,15 +297,19 @@ def _read_xlsx(data: bytes) -> Table:
         raise ImportFileError(_("The XLSX file is damaged and cannot be read.")) from error
     try:
         sheet = workbook.worksheets[0]
-        rows = [
+        # The size the sheet claims is not trusted: rows are as wide as their last cell.
+        sheet.reset_dimensions()
+        rows = (
             (number, [_cell_text(value) for value in values])
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
+        )
+        return _table(rows)  # reads lazily, so the limits in _table stop a huge sheet early
+    except ImportFileError:
+        raise
     except Exception as error:  # read-only mode parses a sheet only while it is read
         raise ImportFileError(_("The XLSX file is damaged and cannot be read.")) from error
     finally:
         workbook.close()
-    return _table(iter(rows))
 
 
 def _cell_text(value: object) -> str:
@@ -315,7 +331,22 @@ def _table(rows: Iterable[tuple[int, list[str]]]) -> Table:
     headers: list[str] | None = None
     header_row = 0
     data: list[tuple[int, list[str]]] = []
+    total_cells = 0
     for number, cells in rows:
+        total_cells += len(cells)
+        if number > MAX_ROWS:
+            raise ImportFileError(
+                _("The file has more than %(max)s rows. Split it into smaller files.")
+                % {"max": number_format(MAX_ROWS, force_grouping=True)}
+            )
+        if total_cells > MAX_CELLS:
+            raise ImportFileError(
+                _(
+                    "The file has more than %(max)s cells (row %(row)s goes over). Remove empty "
+                    "columns or split it into smaller files."
+                )
+                % {"max": number_format(MAX_CELLS, force_grouping=True), "row": number}
+            )
         if not any(cell.strip() for cell in cells):
             continue
         if headers is None:
