@@ -27,6 +27,7 @@ urlpatterns = [
     path("kaders/case/", include("vakwerk.frameworks.case_urls")),
     path("taken/", include("vakwerk.nudges.job_urls")),
     path("meldingen/", include("vakwerk.nudges.notification_urls")),
+    path("mijn-gegevens/", include("vakwerk.audit.privacy_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("django-admin/", admin.site.urls),
 ]

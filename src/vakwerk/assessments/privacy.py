@@ -140,11 +140,15 @@ def subject_feedback(
         if value is None:  # "cannot judge"; already filtered out in the query
             continue
         per_source[value] = per_source.get(value, 0) + row["n"]
-    comments = Comment.objects.filter(
-        invitation__subject=subject,
-        invitation__status=InvitationStatus.COMPLETED,
-        invitation__source__in=sources,
-    ).order_by("competency_code", "text")
+    comments = (
+        Comment.objects.filter(
+            invitation__subject=subject,
+            invitation__status=InvitationStatus.COMPLETED,
+            invitation__source__in=sources,
+        )
+        .exclude(text="")
+        .order_by("competency_code", "text")
+    )  # blank: removed by retention
     for comment in comments.values("competency_code", "invitation__source", "text"):
         if not shown(comment["invitation__source"], comment["competency_code"]):
             continue

@@ -91,6 +91,13 @@ JOBS: dict[str, Job] = {
             "vakwerk.nudges.email.digests_send_weekly",
             _("Emails the weekly digest to employees and managers."),
         ),
+        Job(
+            "retention",
+            "30 3 * * *",
+            "day",
+            "vakwerk.audit.retention.retention_apply",
+            _("Removes or anonymises personal data older than the organisation keeps it."),
+        ),
     )
 }
 

@@ -46,6 +46,12 @@ def digests() -> str:
     return _run("digests")
 
 
+@cron(JOBS["retention"].schedule)
+@task
+def retention() -> str:
+    return _run("retention")
+
+
 # The task behind each job, for operators who start a job by hand and for the tests.
 TASKS = {
     "pulses": pulses,
@@ -53,4 +59,5 @@ TASKS = {
     "round_reminders": round_reminders,
     "reminders": reminders,
     "digests": digests,
+    "retention": retention,
 }

@@ -28,6 +28,7 @@ NAVIGATION = (
     NavItem(_("My results"), "insights:mine", (ANY_MEMBER,)),
     NavItem(_("My development"), "development:mine", (ANY_MEMBER,)),
     NavItem(_("Practise today"), "practice:today", (ANY_MEMBER,)),
+    NavItem(_("My data"), "privacy:index", (ANY_MEMBER,)),
     NavItem(_("My team"), "people:my_team", (Role.MANAGER,)),
     NavItem(_("Team results"), "insights:team", (Role.MANAGER,)),
     NavItem(_("Team plans"), "development:team", (Role.MANAGER,)),

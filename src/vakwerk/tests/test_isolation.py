@@ -54,6 +54,7 @@ VAKWERK_NAMESPACES = {
     "campaigns",
     "notifications",
     "pulses",
+    "privacy",
 }
 
 
