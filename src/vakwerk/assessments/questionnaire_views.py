@@ -36,6 +36,7 @@ from vakwerk.assessments.questionnaire_forms import ExternalRaterForm, PeersForm
 from vakwerk.assessments.services import RoundClosedError
 from vakwerk.audit.services import Actor, client_ip
 from vakwerk.frameworks.models import Indicator
+from vakwerk.lib import ratelimit
 from vakwerk.lib.ids import parse_id
 from vakwerk.organisations.models import Membership
 from vakwerk.organisations.permissions import OrganisationRequest, role_required
@@ -465,9 +466,18 @@ def answer_item(request: OrganisationRequest, invitation_id: int) -> HttpRespons
 # are refused, so nobody answers for an organisation under an identity from elsewhere.
 
 
+# Wrong links per client address before the external pages refuse that address for a while. A
+# real link holds 256 random bits, so guessing is hopeless anyway; this keeps it from being tried.
+LINK_FAILURE_LIMIT = 20
+LINK_FAILURE_WINDOW = 15 * 60  # seconds
+
+
 def _by_token(request: HttpRequest, token: str) -> Invitation | None:
+    if ratelimit.is_blocked("external-link", client_ip(request), limit=LINK_FAILURE_LIMIT):
+        return None
     invitation = services.invitation_by_token(token[:100])
     if invitation is None:
+        ratelimit.record_failure("external-link", client_ip(request), window=LINK_FAILURE_WINDOW)
         return None
     if request.user.is_authenticated and not (
         Membership.objects.filter(
@@ -479,6 +489,8 @@ def _by_token(request: HttpRequest, token: str) -> Invitation | None:
 
 
 def _link_invalid(request: HttpRequest) -> HttpResponse:
+    if ratelimit.is_blocked("external-link", client_ip(request), limit=LINK_FAILURE_LIMIT):
+        return render(request, f"{TEMPLATES}/link_invalid.html", {"too_many": True}, status=429)
     return render(request, f"{TEMPLATES}/link_invalid.html", status=404)
 
 

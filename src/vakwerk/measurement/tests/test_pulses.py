@@ -56,11 +56,12 @@ def _schedule(now):
 def test_a_pulse_is_due_after_the_interval_and_not_before(organisation, person):
     _, employee = person
     assert organisation.pulse_interval_weeks == 8
-    assert _schedule(CLOSED + 8 * WEEK - dt.timedelta(hours=1))["created"] == 0
-    counts = _schedule(CLOSED + 8 * WEEK)
+    # Counted in calendar days: not the day before, but on the day also before the hour.
+    assert _schedule(CLOSED + 8 * WEEK - dt.timedelta(days=1))["created"] == 0
+    counts = _schedule(CLOSED + 8 * WEEK - dt.timedelta(hours=1))
     assert counts["created"] == 1
     pulse = PulseCheck.objects.get(employee=employee)
-    assert pulse.created_at == CLOSED + 8 * WEEK
+    assert pulse.created_at == CLOSED + 8 * WEEK - dt.timedelta(hours=1)
     assert pulse.due_at == pulse.created_at + pulse_services.DUE_AFTER
     assert AuditEvent.objects.filter(action="pulse.create").count() == 1
 
@@ -81,7 +82,7 @@ def test_the_next_pulse_comes_an_interval_after_the_last_one(person):
     pulse = PulseCheck.objects.get(employee=employee)
     _answer_all(pulse)
     pulse_services.pulse_complete(pulse=pulse, actor=ACTOR, now=first_at + WEEK)
-    assert _schedule(first_at + 8 * WEEK - dt.timedelta(minutes=1))["created"] == 0
+    assert _schedule(first_at + 8 * WEEK - dt.timedelta(days=1))["created"] == 0
     assert _schedule(first_at + 8 * WEEK)["created"] == 1
     assert PulseCheck.objects.filter(employee=employee).count() == 2
 
