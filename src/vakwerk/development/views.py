@@ -114,6 +114,9 @@ def _plan_context(plan: Plan, relation: str, levels: bool) -> dict[str, Any]:
         "plan": plan,
         "relation": relation,
         "show_levels": levels,
+        # The levels are those of the plan's round: mark them when that round is old.
+        "levels_outdated": plan.round is not None
+        and insight_selectors.round_is_outdated(plan.organisation, plan.round),
         "focuses": focuses,
         "competencies": competencies,
         "items": list(plan.items.all()),

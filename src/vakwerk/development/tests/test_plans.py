@@ -292,3 +292,20 @@ def test_hr_sees_learning_needs_and_exports_them(member_client, organisation, em
         member_client(organisation, Role.EMPLOYEE)[0].get(reverse("development:needs")).status_code
         == 403
     )
+
+
+def test_the_plan_marks_its_levels_outdated_once_the_round_is_old(employee, organisation):
+    import time_machine
+
+    client, _ = employee
+    plan = _propose(client)
+    page = client.get(reverse("development:plan", args=[plan.pk])).content.decode()
+    assert "Level " in page
+    assert "Outdated" not in page
+    closed = plan.round.closed_at
+    later = closed + dt.timedelta(days=31 * organisation.results_outdated_months)
+    with time_machine.travel(later, tick=False):
+        client.force_login(plan.employee.user)  # the session of a year ago has expired
+        page = client.get(reverse("development:plan", args=[plan.pk])).content.decode()
+    assert "Outdated" in page
+    assert "a pulse check or a new round gives a current one" in page
