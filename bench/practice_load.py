@@ -37,7 +37,10 @@ Target throughput: phase 2 at least 0.5 x phase 3. Afterwards the database is ch
 attempt's path must have exactly as many steps as the client had choices accepted for it (no
 answer lost or counted twice). Beside the timings: the CPU each part used (gunicorn, PostgreSQL,
 the load generator itself, which shares the machine) and, measured in-process in the set-up,
-the SQL statements each kind of request runs, to show what dominates when a target is missed.
+the SQL statements each kind of request runs, to show what dominates when a target is missed;
+and the load phase 1 offers (clients x requests per click / mean think time) against the
+capacity phases 2 and 3 measure: when even the bare view cannot serve that load, no practice
+page can meet the p95 target on this machine.
 
     python bench/practice_load.py [--users 300] [--seconds 60] [--workers 4] [--think 1-3]
 
@@ -382,6 +385,7 @@ class Phase:
     errors: list[str] = field(default_factory=list)
     finished: int = 0
     off_schedule: int = 0  # starts of a card that was not due (nothing was due any more)
+    clicks: int = 0  # moments a client thought (or would have) before a click
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, kind: str, ms: float, problem: str | None) -> None:
@@ -403,6 +407,8 @@ class Phase:
 
     def pause(self, rng: random.Random) -> bool:
         """Think before a click; False when the phase is over."""
+        with self.lock:
+            self.clicks += 1
         if self.think[1] > 0:
             time.sleep(max(min(rng.uniform(*self.think), self.stop_at - time.monotonic()), 0))
         return not self.over()
@@ -647,6 +653,7 @@ def run_phase(
         "errors": len(phase.errors),
         "finished": phase.finished,
         "off_schedule": phase.off_schedule,
+        "clicks": phase.clicks,
         "cpu": {part: (after[part] - before[part]) / duration for part in after},
         "server_ms": 1000 * (after["gunicorn"] - before["gunicorn"]) / max(answered, 1),
         "kinds": {
@@ -834,6 +841,42 @@ def report(
         f"{baseline['server_ms']:.1f} ms per bare request. Slowest kind with think time: "
         f"{slowest} (p95 {practice['kinds'].get(slowest, {}).get('p95', 0):.0f} ms, "
         f"{profile.get(slowest, {}).get('queries', 0):.0f} statements)."
+    )
+    # Other work on the machine takes CPU from one phase more than from another, which moves
+    # the throughput ratio; the CPU each request cost (all parts together) moves far less.
+    cost = {
+        name: 1000
+        * sum(row["cpu"][part] for part in ("gunicorn", "postgres", "client"))
+        / max(row["throughput"], 1e-9)
+        for name, row in (("practice", ceiling), ("bare", baseline))
+    }
+    print(
+        f"CPU per request, gunicorn + PostgreSQL + load generator: practice {cost['practice']:.1f}"
+        f" ms, bare view {cost['bare']:.1f} ms; on a machine to itself the throughput ratio would "
+        f"be about {cost['bare'] / max(cost['practice'], 1e-9):.2f} x (other work moves the "
+        f"measured {ratio:.2f} x)."
+    )
+    # The load the think time offers: each click (a think) brings a few requests at once (a
+    # choice, its redirect back to the scenario page; the ending's today page and start).
+    per_click = practice["requests"] / max(practice["clicks"], 1)
+    low, high = _think(options.think)
+    offered = users * per_click / ((low + high) / 2) if high > 0 else float("inf")
+    print(
+        f"Offered load with think time: {users} clients x {per_click:.2f} requests per click / "
+        f"{(low + high) / 2:g} s mean think = {offered:.0f} req/s if every answer came at once. "
+        f"Capacity on this machine: practice {ceiling['throughput']:.0f} req/s (phase 2), the "
+        f"bare view {baseline['throughput']:.0f} req/s (phase 3). The p95 target needs practice "
+        f"capacity well above the offered load (queueing grows steeply near it): "
+        + (
+            "there is room."
+            if ceiling["throughput"] > offered
+            else f"short by {offered / max(ceiling['throughput'], 1e-9):.1f} x"
+            + (
+                ", more than even the bare view can serve."
+                if baseline["throughput"] < offered
+                else "."
+            )
+        )
     )
     errors = sum(r["errors"] for r in results.values())
     verdict = {

@@ -143,7 +143,7 @@ def attempt_choose(
     attempt.node = str(choices[choice]["next"])
     if nodes[attempt.node].get("ending"):
         _finish(attempt, actor)
-    attempt.save()
+    attempt.save(update_fields=["node", "path", "finished_at", "ending", "scores", "ratings"])
     return attempt
 
 
@@ -154,6 +154,12 @@ def _finish(attempt: Attempt, actor: Actor) -> None:
     organisation = family.organisation
     attempt.finished_at = now
     attempt.ending = str(nodes[attempt.node]["ending"])
+    cards = {
+        card.competency_code: card
+        for card in Card.objects.select_for_update().filter(
+            employee_id=attempt.employee_id, family=family
+        )
+    }
     for code in family.competency_codes:
         score = scheduling.performance(nodes, attempt.path, code)
         if score is None:
@@ -161,11 +167,7 @@ def _finish(attempt: Attempt, actor: Actor) -> None:
         rating = scheduling.rating_for(score)
         attempt.scores[code] = round(score, 3)
         attempt.ratings[code] = int(rating)
-        card = (
-            Card.objects.select_for_update()
-            .filter(employee_id=attempt.employee_id, family=family, competency_code=code)
-            .first()
-        )
+        card = cards.get(code)
         if card is None:
             continue
         card.state, card.due = scheduling.review(

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -19,7 +19,6 @@ from vakwerk.frameworks.selectors import current_competencies
 from vakwerk.lib.i18n import pack_text
 from vakwerk.lib.ids import parse_id
 from vakwerk.organisations.permissions import OrganisationRequest, role_required
-from vakwerk.people import selectors as people_selectors
 from vakwerk.people.models import Employee
 from vakwerk.practice import selectors, services
 from vakwerk.practice.models import Attempt, Card
@@ -27,7 +26,7 @@ from vakwerk.practice.models import Attempt, Card
 
 def own_employee(request: OrganisationRequest) -> Employee:
     """The viewer's own employee record; 404 for a member without one."""
-    me = people_selectors.employee_of(request.organisation, request.user)
+    me = selectors.own_employee(request.organisation, request.user)
     if me is None:
         raise Http404
     return me
@@ -36,20 +35,23 @@ def own_employee(request: OrganisationRequest) -> Employee:
 @role_required()
 @require_GET
 def today(request: OrganisationRequest) -> HttpResponse:
-    me = people_selectors.employee_of(request.organisation, request.user)
+    me = selectors.own_employee(request.organisation, request.user)
     if me is None:
         return render(request, "insights/no_employee.html")
     now = timezone.now()
-    codes = selectors.practice_codes(request.organisation, me)
-    services.cards_ensure(employee=me, codes=codes, now=now)
-    found = selectors.today(request.organisation, me, now, codes=codes)
+    families = selectors.scenario_families(request.organisation)
+    codes = selectors.practice_codes(request.organisation, me, families=families)
+    found = selectors.today(request.organisation, me, now, codes=codes, families=families)
+    if found.cards_missing:  # a first visit, or new families or competencies: rare
+        services.cards_ensure(employee=me, codes=codes, now=now)
+        found = selectors.today(request.organisation, me, now, codes=codes, families=families)
     return render(request, "practice/today.html", {"today": found})
 
 
 @role_required()
 @require_POST
 def start(request: OrganisationRequest, card_id: int) -> HttpResponse:
-    card = selectors.card_of(request.organisation, own_employee(request), card_id)
+    card = selectors.card_of(request.organisation, request.user, card_id)
     attempt = services.attempt_start(card=card)
     return redirect("practice:scenario", attempt_id=attempt.pk)
 
@@ -76,11 +78,12 @@ def _step(attempt: Attempt) -> dict[str, Any]:
 @role_required()
 @require_GET
 def scenario(request: OrganisationRequest, attempt_id: int) -> HttpResponse:
-    me = own_employee(request)
-    attempt = selectors.attempt_of(request.organisation, me, attempt_id)
+    attempt = selectors.attempt_of(request.organisation, request.user, attempt_id)
     context: dict[str, Any] = {"attempt": attempt, "step": _step(attempt)}
     if attempt.is_finished:
-        cards = Card.objects.filter(employee=me, family=attempt.variant.family).order_by("due")
+        cards = Card.objects.filter(
+            employee_id=attempt.employee_id, family_id=attempt.variant.family_id
+        ).order_by("due")
         context["cards"] = list(cards)
         labels = {code: c.label for code, c in current_competencies(request.organisation).items()}
         context["scores"] = [
@@ -92,8 +95,10 @@ def scenario(request: OrganisationRequest, attempt_id: int) -> HttpResponse:
 @role_required()
 @require_POST
 def choose(request: OrganisationRequest, attempt_id: int) -> HttpResponse:
-    me = own_employee(request)
-    attempt = selectors.attempt_of(request.organisation, me, attempt_id)
+    # Only whose it is: attempt_choose reads the attempt itself, locked.
+    attempt = get_object_or_404(
+        selectors.own_attempts(request.organisation, request.user).only("pk"), pk=attempt_id
+    )
     raw = request.POST.get("choice", "")
     choice = int(raw) if raw.isascii() and raw.isdecimal() and len(raw) <= 2 else -1
     step = parse_id(request.POST.get("step", ""))
