@@ -8,15 +8,12 @@ from vakwerk.organisations.models import Membership, Role
 def organisation(request: HttpRequest) -> dict[str, Any]:
     """The active organisation, the user's roles in it and the organisations to switch to."""
     membership = getattr(request, "membership", None)
-    user = getattr(request, "user", None)
     other_memberships: list[Membership] = []
-    if membership is not None and user is not None:
-        other_memberships = list(
-            Membership.objects.filter(user=user, organisation__is_active=True)
-            .exclude(pk=membership.pk)
-            .select_related("organisation")
-            .order_by("organisation__name")
-        )
+    if membership is not None:
+        # Read by the middleware with the active one: no query of its own.
+        other_memberships = [
+            m for m in getattr(request, "memberships", []) if m.pk != membership.pk
+        ]
     roles = set(membership.roles) if membership else set()
     return {
         "organisation": getattr(request, "organisation", None),

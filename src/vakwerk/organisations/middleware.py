@@ -22,14 +22,21 @@ class ActiveOrganisationMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.membership = None  # type: ignore[attr-defined]
         request.organisation = None  # type: ignore[attr-defined]
+        # All of the user's memberships in one query (people belong to one or a few
+        # organisations); the page header lists the others for switching.
+        request.memberships = []  # type: ignore[attr-defined]
         if request.user.is_authenticated:
-            memberships = Membership.objects.filter(
-                user=request.user, organisation__is_active=True
-            ).select_related("organisation")
-            wanted = request.session.get(SESSION_KEY)
-            membership = (wanted and memberships.filter(organisation_id=wanted).first()) or (
-                memberships.order_by("organisation__name").first()
+            memberships = list(
+                Membership.objects.filter(user=request.user, organisation__is_active=True)
+                .select_related("organisation")
+                .order_by("organisation__name", "pk")
             )
+            wanted = request.session.get(SESSION_KEY)
+            membership = next(
+                (m for m in memberships if wanted and m.organisation_id == wanted),
+                memberships[0] if memberships else None,
+            )
+            request.memberships = memberships  # type: ignore[attr-defined]
             if membership is not None:
                 request.membership = membership  # type: ignore[attr-defined]
                 request.organisation = membership.organisation  # type: ignore[attr-defined]

@@ -302,7 +302,9 @@ def test_the_plan_marks_its_levels_outdated_once_the_round_is_old(employee, orga
     page = client.get(reverse("development:plan", args=[plan.pk])).content.decode()
     assert "Level " in page
     assert "Outdated" not in page
+    assert plan.round is not None
     closed = plan.round.closed_at
+    assert closed is not None
     later = closed + dt.timedelta(days=31 * organisation.results_outdated_months)
     with time_machine.travel(later, tick=False):
         client.force_login(plan.employee.user)  # the session of a year ago has expired
