@@ -17,7 +17,12 @@ from vakwerk.organisations.permissions import operator_required
 def job_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     runs = last_runs()
-    rows = [(job, runs.get(name), job.next_run(now)) for name, job in JOBS.items()]
+    # The details as pairs: a key such as "items" would hide dict.items in the template.
+    rows = [
+        (job, run, sorted(run.details.items()) if run else [], job.next_run(now))
+        for name, job in JOBS.items()
+        for run in [runs.get(name)]
+    ]
     return render(request, "nudges/job_list.html", {"rows": rows})
 
 

@@ -140,13 +140,13 @@ def test_operators_see_the_last_and_next_run_of_each_job(operator_client, englis
         period="2026-W48",
         status=JobStatus.DONE,
         started_at=dt.datetime(2026, 11, 23, 7, 30, tzinfo=AMSTERDAM),
-        details={"sent": 41},
+        details={"sent": 41, "items": 3},
     )
     response = operator_client.get(reverse("jobs:list"))
     assert response.status_code == 200
     page = response.content.decode()
     assert "2026-W48" in page
-    assert "sent: 41" in page
+    assert "items: 3, sent: 41" in page
     assert page.count("Never") == len(JOBS) - 1
 
 
