@@ -92,6 +92,17 @@ class AddActivityForm(StyledForm):
         field.help_text = _("Activities of the learning offer for the competencies of your plan.")
 
 
+class TalkForm(StyledForm):
+    talk_on = forms.DateField(
+        label=_("Day of the development talk"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_(
+            "Leave empty when no day is set yet. The manager is reminded in the week before."
+        ),
+    )
+
+
 class DecideForm(StyledForm):
     decision = forms.ChoiceField(
         label=_("Your decision"),

@@ -145,6 +145,12 @@ class Plan(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    talk_on = models.DateField(
+        _("development talk on"),
+        null=True,
+        blank=True,
+        help_text=_("The day of the talk about this plan between the employee and the manager."),
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -196,6 +196,19 @@ def plan_decide(*, plan: Plan, actor: Actor, approve: bool, comment: str) -> Pla
 
 
 @transaction.atomic
+def plan_talk_set(*, plan: Plan, actor: Actor, talk_on: dt.date | None) -> Plan:
+    """Set (or clear, with None) the day of the development talk about the plan."""
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    if talk_on is not None and talk_on < timezone.localdate():
+        raise ValidationError({"talk_on": _("Choose today or a day to come.")})
+    plan.talk_on = talk_on
+    plan.full_clean()
+    plan.save(update_fields=["talk_on", "updated_at"])
+    _audit(plan, actor, "plan.talk", talk_on=talk_on.isoformat() if talk_on else None)
+    return plan
+
+
+@transaction.atomic
 def plan_item_progress(*, item: PlanItem, actor: Actor, status: str, reflection: str) -> PlanItem:
     item = PlanItem.objects.select_for_update().select_related("plan").get(pk=item.pk)
     if status not in ItemStatus.values:

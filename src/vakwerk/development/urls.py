@@ -11,6 +11,7 @@ urlpatterns = [
     path("plan/<int:plan_id>/toevoegen/", views.plan_add, name="plan_add"),
     path("plan/<int:plan_id>/indienen/", views.plan_submit, name="plan_submit"),
     path("plan/<int:plan_id>/besluit/", views.plan_decide, name="plan_decide"),
+    path("plan/<int:plan_id>/gesprek/", views.plan_talk, name="plan_talk"),
     path(
         "plan/<int:plan_id>/activiteit/<int:item_id>/voortgang/",
         views.item_progress,

@@ -19,7 +19,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from vakwerk.audit.services import Actor, audit_log
 from vakwerk.development import selectors, services
-from vakwerk.development.forms import AddActivityForm, DecideForm, PlanEditForm, ProgressForm
+from vakwerk.development.forms import (
+    AddActivityForm,
+    DecideForm,
+    PlanEditForm,
+    ProgressForm,
+    TalkForm,
+)
 from vakwerk.development.models import Plan, PlanItem, PlanStatus
 from vakwerk.insights import selectors as insight_selectors
 from vakwerk.insights.access import hr_sees, manager_sees
@@ -135,6 +141,8 @@ def plan(request: OrganisationRequest, plan_id: int) -> HttpResponse:
         context["add_form"] = AddActivityForm(plan=plan)
     if relation == MANAGER and plan.status == PlanStatus.SUBMITTED:
         context["decide_form"] = DecideForm()
+    if relation in (OWNER, MANAGER):
+        context["talk_form"] = TalkForm(initial={"talk_on": plan.talk_on})
     if relation == OWNER and plan.status == PlanStatus.APPROVED:
         context["progress_forms"] = {
             item.pk: ProgressForm(
@@ -145,6 +153,29 @@ def plan(request: OrganisationRequest, plan_id: int) -> HttpResponse:
         }
     _looked(request, plan, relation, "plan.view")
     return render(request, "development/plan.html", context)
+
+
+@role_required()
+@require_POST
+def plan_talk(request: OrganisationRequest, plan_id: int) -> HttpResponse:
+    """The employee or their manager sets the day of the development talk."""
+    found, relation, levels = _plan(request, plan_id)
+    if relation not in (OWNER, MANAGER):
+        raise Http404
+    form = TalkForm(request.POST)
+    if form.is_valid():
+        try:
+            services.plan_talk_set(
+                plan=found, actor=Actor.from_request(request), talk_on=form.cleaned_data["talk_on"]
+            )
+        except ValidationError as error:
+            form.add_error("talk_on", error.message_dict.get("talk_on", error.messages))
+        else:
+            messages.success(request, _("The day of the development talk has been saved."))
+            return redirect("development:plan", plan_id=found.pk)
+    context = _plan_context(found, relation, levels)
+    context["talk_form"] = form
+    return render(request, "development/plan.html", context, status=400)
 
 
 def _owned(request: OrganisationRequest, plan_id: int) -> Plan:

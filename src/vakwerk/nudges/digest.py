@@ -2,9 +2,8 @@
 
 For an employee: practice that is due, activities of their approved development plan that are
 due within a week (or overdue), and questionnaires they were asked to fill in. For a manager
-(someone with direct reports): plans waiting for their review and how far their team is with
-the questionnaires of open rounds. The development app has no dates for development talks, so
-there are no upcoming talks here.
+(someone with direct reports): plans waiting for their review, how far their team is with
+the questionnaires of open rounds, and development talks with their reports within a week.
 
 ``digests`` reads all of it for any number of people of one organisation in a fixed number of
 queries; the digest email asks for one person, the daily notification job for everyone.
@@ -56,6 +55,7 @@ class Digest:
     feedback: list[Invitation] = field(default_factory=list)
     plans_to_review: list[Plan] = field(default_factory=list)
     team_rates: list[TeamRate] = field(default_factory=list)
+    talks: list[Plan] = field(default_factory=list)  # of direct reports, within a week
 
     @property
     def has_own(self) -> bool:
@@ -63,7 +63,7 @@ class Digest:
 
     @property
     def has_team(self) -> bool:
-        return bool(self.plans_to_review or self.team_rates)
+        return bool(self.plans_to_review or self.team_rates or self.talks)
 
     @property
     def is_empty(self) -> bool:
@@ -78,6 +78,7 @@ class Digest:
             + len(self.feedback)
             + len(self.plans_to_review)
             + len(self.team_rates)
+            + len(self.talks)
         )
 
 
@@ -98,7 +99,7 @@ def digests(
     organisation: Organisation, employees: Iterable[Employee], *, now: dt.datetime
 ) -> dict[int, Digest]:
     """The digest of each of ``employees`` (of ``organisation``) at ``now``, by employee id.
-    Six queries, however many people."""
+    Seven queries, however many people."""
     people = {e.pk: e for e in employees}
     today = timezone.localdate(now)
     found = {pk: Digest(employee=e, today=today) for pk, e in people.items()}
@@ -140,6 +141,18 @@ def digests(
     ):
         assert plan.employee.manager_id is not None
         found[plan.employee.manager_id].plans_to_review.append(plan)
+    for plan in (
+        Plan.objects.filter(
+            organisation=organisation,
+            employee__manager_id__in=ids,
+            talk_on__gte=today,
+            talk_on__lte=today + dt.timedelta(days=DUE_WITHIN_DAYS),
+        )
+        .select_related("employee")
+        .order_by("talk_on", "pk")
+    ):
+        assert plan.employee.manager_id is not None
+        found[plan.employee.manager_id].talks.append(plan)
     for manager_id, rate in team_rates(organisation, ids, today=today):
         found[manager_id].team_rates.append(rate)
     return found

@@ -167,6 +167,10 @@ def digest_message(*, digest: Digest, language: str) -> EmailMultiAlternatives:
                 (plan, absolute(reverse("development:plan", args=[plan.pk])))
                 for plan in digest.plans_to_review
             ],
+            "talks": [
+                (plan, absolute(reverse("development:plan", args=[plan.pk])))
+                for plan in digest.talks
+            ],
             "team_rates": [
                 (rate, absolute(reverse("rounds:team", args=[rate.round_id])))
                 for rate in digest.team_rates

@@ -153,6 +153,7 @@ class NotificationKind(models.TextChoices):
     TEAM_RESPONSE_RATE = "team_response_rate", _("Response rate of your team")
     PULSE_CHECK_DUE = "pulse_check_due", _("Pulse check due")
     CAMPAIGN = "campaign", _("Campaign")
+    UPCOMING_TALK = "upcoming_talk", _("Upcoming development talk")
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):

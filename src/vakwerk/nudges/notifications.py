@@ -272,6 +272,14 @@ def digest_notifications(
             {"name": plan.employee.full_name},
             reverse("development:plan", args=[plan.pk]),
         )
+    for plan in digest.talks:
+        assert plan.talk_on is not None  # the digest lists plans with a talk day only
+        add(
+            NotificationKind.UPCOMING_TALK,
+            f"talk:{plan.pk}:{plan.talk_on.isoformat()}",
+            {"name": plan.employee.full_name, "date": plan.talk_on.isoformat()},
+            reverse("development:plan", args=[plan.pk]),
+        )
     for rate in digest.team_rates:
         add(
             NotificationKind.TEAM_RESPONSE_RATE,
@@ -421,6 +429,11 @@ def notification_text(notification: Notification) -> str:
                 return _("Give your feedback on %(name)s in %(round)s before %(date)s.") % {
                     "name": p["name"],
                     "round": p["round"],
+                    "date": _date(p["date"]),
+                }
+            case NotificationKind.UPCOMING_TALK:
+                return _("Development talk with %(name)s on %(date)s.") % {
+                    "name": p["name"],
                     "date": _date(p["date"]),
                 }
             case NotificationKind.PLAN_TO_REVIEW:

@@ -311,3 +311,28 @@ def test_the_plan_marks_its_levels_outdated_once_the_round_is_old(employee, orga
         page = client.get(reverse("development:plan", args=[plan.pk])).content.decode()
     assert "Outdated" in page
     assert "a pulse check or a new round gives a current one" in page
+
+
+def test_the_employee_and_the_manager_set_the_day_of_the_talk(
+    employee, manager, member_client, organisation, team
+):
+    client, _ = employee
+    plan = _propose(client)
+    url = reverse("development:plan_talk", args=[plan.pk])
+    past = client.post(url, {"talk_on": "2020-01-01"})
+    assert past.status_code == 400
+    assert "Choose today or a day to come." in past.content.decode()
+    day = dt.date.today() + dt.timedelta(days=5)
+    assert client.post(url, {"talk_on": day.isoformat()}).status_code == 302
+    plan.refresh_from_db()
+    assert plan.talk_on == day
+    assert manager.post(url, {"talk_on": ""}).status_code == 302
+    plan.refresh_from_db()
+    assert plan.talk_on is None
+    assert AuditEvent.objects.filter(action="plan.talk").count() == 2
+    # A colleague cannot.
+    _, members = team
+    other, user = member_client(organisation, Role.EMPLOYEE)
+    members[1].user = user
+    members[1].save()
+    assert other.post(url, {"talk_on": day.isoformat()}).status_code == 404

@@ -86,6 +86,9 @@ def everything(organisation):
     # Ann's plan is approved (for the reminder); a second report waits for review.
     bob = person(organisation, manager=boss, first_name="Bob")
     plan(bob, PlanStatus.SUBMITTED)
+    talk = plan(ann)
+    talk.talk_on = today + dt.timedelta(days=2)
+    talk.save()
     round_ = open_round(organisation, closes_on=today + dt.timedelta(days=9), name="Najaar")
     invitation(round_, rater=boss, about=boss)
     invitation(round_, rater=boss, about=ann)
@@ -104,6 +107,7 @@ def _messages(everything, language: str) -> dict[str, EmailMultiAlternatives]:
             digest.feedback,
             digest.plans_to_review,
             digest.team_rates,
+            digest.talks,
         ]
     )
     return {
@@ -179,7 +183,7 @@ def test_the_english_emails_are_english(everything):
         assert "Dear Bram," in message.body, name
         assert "Unsubscribe" in message.body, name
     digest = _messages(everything, "en")["digest"]
-    assert digest.subject == "Vakwerk this week: 7 things waiting for you"
+    assert digest.subject == "Vakwerk this week: 8 things waiting for you"
     for expected in (
         "2 practice exercises are waiting for you",
         "Intervisie: due on 3 December 2026",

@@ -90,6 +90,7 @@ def test_a_manager_sees_plans_to_review_and_the_response_of_the_team(organisatio
     ]
     assert found.has_team
     assert not found.has_own
+    assert found.talks == []
     # Someone without reports or anything due has an empty digest.
     assert digest_of(organisation, person(organisation), now=NOW).is_empty
 
@@ -104,9 +105,9 @@ def test_digests_take_the_same_queries_for_one_person_or_many(
     round_ = open_round(organisation, closes_on=days(5))
     invitation(round_, rater=ann, about=bob)
     invitation(round_, rater=bob, about=ann)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         digests(organisation, [ann], now=NOW)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         everyone = digests(organisation, [boss, ann, bob], now=NOW)
     assert everyone[bob.pk].practice_due == 1
     assert everyone[boss.pk].team_rates[0].invited == 2
@@ -286,3 +287,28 @@ def test_open_pulses_and_running_campaigns_reach_the_centre_once(organisation, p
     assert not Notification.objects.filter(
         kind__in=[NotificationKind.PULSE_CHECK_DUE, NotificationKind.CAMPAIGN]
     ).exists()
+
+
+def test_a_manager_hears_of_development_talks_in_the_coming_week(organisation, people):
+    boss, ann, bob = people
+    soon = plan(ann)
+    soon.talk_on = days(3)
+    soon.save()
+    later = plan(bob)
+    later.talk_on = days(12)
+    later.save()
+
+    found = digest_of(organisation, boss, now=NOW)
+    assert found.talks == [soon]
+    assert found.count == 1 + len(found.team_rates) + len(found.plans_to_review)
+    assert digest_of(organisation, ann, now=NOW).talks == []
+
+    notifications.notifications_refresh(now=NOW)
+    talk = Notification.objects.get(kind=NotificationKind.UPCOMING_TALK)
+    assert talk.user == boss.user
+    assert notifications.notification_text(talk) == (
+        f"Development talk with {ann.full_name} on 3 December 2026."
+    )
+    assert talk.url == reverse("development:plan", args=[soon.pk])
+    # A day that has passed is not announced.
+    assert digest_of(organisation, boss, now=NOW + dt.timedelta(days=4)).talks == []
