@@ -66,7 +66,7 @@ def test_plan_from_proposal_to_approval(
     check_axe(page, f"the proposal ({language})")
     for textarea in page.locator("textarea").all():
         textarea.fill("Ik vraag vaker door bij burgers aan de balie.")
-    page.locator("form.vakwerk-form").first.locator("button[type=submit]").click()
+    page.locator("form[action$='/opslaan/'] button[type=submit]").click()
     page.get_by_role("button", name=words["send"]).click()
     plan = Plan.objects.get(employee=member)
     assert plan.status == PlanStatus.SUBMITTED
@@ -81,7 +81,7 @@ def test_plan_from_proposal_to_approval(
     page.get_by_role("link", name=member.full_name).first.click()
     page.locator("input[type=radio][value=approve]").check()
     check_axe(page, f"the manager's decision ({language})")
-    page.locator("form.vakwerk-form button[type=submit]").click()
+    page.locator("form[action$='/besluit/'] button[type=submit]").click()
     expect(page.locator(".utrecht-alert").first).to_be_visible()
     plan.refresh_from_db()
     assert plan.status == PlanStatus.APPROVED
