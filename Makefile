@@ -50,11 +50,17 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-test: $(STAMP) $(OIDC_STAMP) lint typecheck
+# Compiled catalogues, rebuilt only when a catalogue changed (so two test runs side by side
+# never rewrite a file the other is reading).
+MO := $(patsubst %.po,%.mo,$(wildcard src/vakwerk/locale/*/LC_MESSAGES/django.po))
+
+$(MO) &: $(wildcard src/vakwerk/locale/*/LC_MESSAGES/django.po) | $(STAMP)
 	$(MANAGE) compilemessages --ignore=.venv -v 0
+
+test: $(STAMP) $(OIDC_STAMP) lint typecheck $(MO)
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) check_translations
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --durations=15
 
 bench: setup
 	@set -e; shopt -s nullglob; files=(bench/*.py); [ $${#files[@]} -gt 0 ] || echo "No benchmarks yet."; for f in "$${files[@]}"; do echo "== $$f"; $(PY) "$$f"; done
