@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "vakwerk.development",
     "vakwerk.practice",
     "vakwerk.nudges",
+    "vakwerk.api",
     "django_tasks_db",
     "crontask",
     "vakwerk.audit",
