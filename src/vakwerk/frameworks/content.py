@@ -16,6 +16,15 @@ import yaml
 from django.conf import settings
 from jsonschema import Draft202012Validator
 
+# libyaml's loader reads the shipped packs about ten times faster than the pure-Python one (the
+# wheels include it); the pure-Python loader is the fallback where it is missing.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 (a safe loader)
+
+
 CONTENT_DIR = Path(settings.BASE_DIR) / "content"
 PACKS_DIR = CONTENT_DIR / "packs"
 SCHEMA_DIR = CONTENT_DIR / "schema"
@@ -195,7 +204,7 @@ def _scenario_problems(data: dict[str, Any]) -> list[str]:
 @cache
 def _read_indicators(path: Path, modified: float) -> dict[tuple[str, int], int]:
     """(competency, level) -> how many behavioural indicators the framework pack has."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = _yaml(path.read_text(encoding="utf-8"))
     counts: dict[tuple[str, int], int] = {}
     for competency in data["competencies"]:
         for indicator in competency.get("indicators", []):
@@ -221,7 +230,7 @@ def _read_framework_scale(
     # would validate it again while it is being validated. Checking the kind before validating
     # means a catalogue pack that names another catalogue pack cannot recurse either.
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = _yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None
     if not isinstance(data, dict) or data.get("kind") not in FRAMEWORK_KINDS:
@@ -236,7 +245,7 @@ def _read_framework_scale(
 
 def read_pack(path: Path) -> Pack:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = _yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise PackError([f"{path.name}: cannot read YAML: {error}"]) from error
     problems = validate_pack(data)

@@ -1,5 +1,11 @@
+import io
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 
 from vakwerk.accounts.models import User
 from vakwerk.organisations.models import Membership, Organisation
@@ -8,11 +14,25 @@ from vakwerk.people.models import Department, Employee, Team
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_builds_both_organisations_and_is_idempotent(capsys):
-    call_command("seed_demo")
-    first = capsys.readouterr().out
-    counts = (User.objects.count(), Employee.objects.count(), Membership.objects.count())
-    call_command("seed_demo")
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
+    """The demo seeded twice, once for the whole module (seeding costs seconds): the output and
+    the counts after the first run. Rolled back when the module is done; each test runs in a
+    savepoint inside this transaction."""
+    # The same fast hasher as every test (conftest's fixture is per test, this runs before).
+    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with django_db_blocker.unblock(), fast, transaction.atomic():
+        first = io.StringIO()
+        call_command("seed_demo", stdout=first)
+        counts = (User.objects.count(), Employee.objects.count(), Membership.objects.count())
+        call_command("seed_demo", stdout=io.StringIO())
+        yield {"output": first.getvalue(), "counts": counts}
+        transaction.set_rollback(True)
+
+
+def test_seed_demo_builds_both_organisations_and_is_idempotent(demo):
+    first = demo["output"]
+    counts = demo["counts"]
     assert (User.objects.count(), Employee.objects.count(), Membership.objects.count()) == counts
 
     voorbeeld = Organisation.objects.get(slug="voorbeeld")
@@ -34,16 +54,13 @@ def test_seed_demo_builds_both_organisations_and_is_idempotent(capsys):
     assert Membership.objects.filter(user__email="gedeeld@vakwerk.demo").count() == 2
 
 
-def test_demo_logins_work_with_the_documented_password(client, settings):
-    call_command("seed_demo")
+def test_demo_logins_work_with_the_documented_password(demo, client, settings):
     assert client.login(email="medewerker@voorbeeld.demo", password=settings.DEMO_PASSWORD)
 
 
-def test_demo_has_two_closed_rounds_with_answers_and_an_open_one():
+def test_demo_has_two_closed_rounds_with_answers_and_an_open_one(demo):
     from vakwerk.assessments.models import Answer, Round, RoundStatus, Source
 
-    call_command("seed_demo")
-    call_command("seed_demo")
     rounds = Round.objects.filter(organisation__slug="voorbeeld")
     assert sorted(rounds.values_list("status", flat=True)) == ["closed", "closed", "open"]
     for round_ in rounds.filter(status=RoundStatus.CLOSED):

@@ -9,8 +9,10 @@ from django.conf import settings
 from django.utils import translation
 from playwright.sync_api import Page, expect
 
-from vakwerk.accounts.services import oidc_login_save
+from vakwerk.accounts.services import oidc_login_save, totp_enrol
 from vakwerk.audit.services import Actor
+from vakwerk.conftest import TOTP_SECRET
+from vakwerk.organisations.models import Role
 from vakwerk.people.demo import OPERATOR_EMAIL, SHARED_EMAIL, seed_demo
 from vakwerk.tests.browser import (
     LOGIN_PATH,
@@ -23,6 +25,7 @@ from vakwerk.tests.browser import (
     submit_password,
     submit_totp,
 )
+from vakwerk.tests.factories import MembershipFactory
 
 pytest_plugins = ["vakwerk.tests.browser"]
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -184,8 +187,21 @@ def test_every_navigation_page_passes_axe_for_every_role_in_nl_and_en(
     )
 
 
+PASSWORD = "correct-horse-battery"
+
+
+def login_user(email: str, *roles: Role) -> None:
+    """One member with a password (and TOTP when the roles need MFA): what a login test needs,
+    without the cost of the whole demo."""
+    membership = MembershipFactory(
+        user__email=email, user__password=PASSWORD, roles=roles or [Role.EMPLOYEE]
+    )
+    if membership.needs_mfa:
+        totp_enrol(user=membership.user, secret=TOTP_SECRET)
+
+
 def test_login_with_the_keyboard_only(page: Page, live_url: str) -> None:
-    seed_demo()
+    login_user("medewerker@example.nl")
     page.goto(f"{live_url}{LOGIN_PATH}")
     skip_link = page.locator("a.vakwerk-skip-link")
     with translation.override(page_language(page)):
@@ -204,7 +220,7 @@ def test_login_with_the_keyboard_only(page: Page, live_url: str) -> None:
             break
         page.keyboard.press("Tab")
     expect(page.locator("#id_login")).to_be_focused()
-    page.keyboard.type("medewerker@voorbeeld.demo")
+    page.keyboard.type("medewerker@example.nl")
     # The password's help text holds the "forgot password" link, which comes first in tab order.
     stops = []
     for _ in range(3):
@@ -214,7 +230,7 @@ def test_login_with_the_keyboard_only(page: Page, live_url: str) -> None:
         stops.append(page.evaluate("document.activeElement.outerHTML"))
     expect(page.locator("#id_password")).to_be_focused()
     assert all("/account/password/reset/" in stop for stop in stops), stops
-    page.keyboard.type(settings.DEMO_PASSWORD)
+    page.keyboard.type(PASSWORD)
     with page.expect_navigation():
         page.keyboard.press("Enter")
 
@@ -226,12 +242,12 @@ def test_login_with_the_keyboard_only(page: Page, live_url: str) -> None:
 
 
 def test_hr_login_with_totp_in_the_browser(page: Page, live_url: str) -> None:
-    seed_demo()
-    submit_password(page, live_url, "hr@voorbeeld.demo", settings.DEMO_PASSWORD)
+    login_user("hr@example.nl", Role.HR)
+    submit_password(page, live_url, "hr@example.nl", PASSWORD)
     assert on_path(page, MFA_PATH)
     assert not is_logged_in(page)
 
-    submit_totp(page, settings.DEMO_TOTP_SECRET)
+    submit_totp(page, TOTP_SECRET)
 
     assert path_of(page) == "/"
     assert is_logged_in(page)
@@ -239,7 +255,7 @@ def test_hr_login_with_totp_in_the_browser(page: Page, live_url: str) -> None:
 
 
 def test_login_helper_logs_in(page: Page, live_url: str) -> None:
-    seed_demo()
-    login(page, live_url, "hr@anders.demo", settings.DEMO_PASSWORD, settings.DEMO_TOTP_SECRET)
+    login_user("hr@example.nl", Role.HR)
+    login(page, live_url, "hr@example.nl", PASSWORD, TOTP_SECRET)
     assert path_of(page) == "/"
     assert is_logged_in(page)
