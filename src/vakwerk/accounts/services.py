@@ -17,15 +17,19 @@ def sso_user_joined(*, user: User, organisation: Organisation, actor: Actor) -> 
     membership, _created = Membership.objects.get_or_create(
         user=user, organisation=organisation, defaults={"is_employee": True}
     )
-    Employee.objects.get_or_create(
-        organisation=organisation,
-        email=user.email,
-        defaults={
-            "user": user,
-            "first_name": user.first_name or user.email.split("@")[0],
-            "last_name": user.last_name,
-        },
-    )
+    # The employee may exist already (people import, SCIM provisioning): link it to the login.
+    employee = Employee.objects.filter(organisation=organisation, email__iexact=user.email).first()
+    if employee is None:
+        Employee.objects.create(
+            organisation=organisation,
+            email=user.email,
+            user=user,
+            first_name=user.first_name or user.email.split("@")[0],
+            last_name=user.last_name,
+        )
+    elif employee.user_id is None:
+        employee.user = user
+        employee.save(update_fields=["user"])
     audit_log(
         organisation=organisation,
         actor=actor,
