@@ -83,5 +83,23 @@ def run_child(
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def badge_key() -> str:
+    """A throwaway Ed25519 private key (PEM) for ``VAKWERK_BADGE_SIGNING_KEY``: with DEBUG off
+    the system checks (run by gunicorn's entry point and by management commands) refuse to
+    start without one (``badges.E001``). The benchmarks sign no badges."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return (
+        Ed25519PrivateKey.generate()
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+
+
 if __name__ == "__main__":  # `make bench` runs every bench/*.py, this one too
     print("Shared helpers of the benchmarks: nothing to measure here.")

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import psycopg
 import requests
+from _scratch import badge_key
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -76,6 +77,7 @@ print("LOST", lost)
 # secure cookies, and the proxy's X-Forwarded-Proto header trusted. The raters send that header
 # themselves and carry their cookies by hand (a client does not send Secure cookies over http).
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
+BADGE_KEY = badge_key()  # the production settings refuse to start without one
 
 
 def env() -> dict[str, str]:
@@ -87,6 +89,7 @@ def env() -> dict[str, str]:
         "VAKWERK_ALLOWED_HOSTS": "127.0.0.1",
         "VAKWERK_BEHIND_PROXY": "true",
         "VAKWERK_LOG_LEVEL": "WARNING",
+        "VAKWERK_BADGE_SIGNING_KEY": BADGE_KEY,
         "DJANGO_SETTINGS_MODULE": "vakwerk.settings",
         "PYTHONPATH": str(ROOT / "src"),
     }

@@ -69,7 +69,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from _scratch import PostgresUnavailableError, run_child, scratch_database
+from _scratch import PostgresUnavailableError, badge_key, run_child, scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "vakwerk_bench_scale"
@@ -95,6 +95,7 @@ SERVER_ENV = {
     "VAKWERK_ALLOWED_HOSTS": HOST,
     "VAKWERK_BEHIND_PROXY": "true",
     "VAKWERK_LOG_LEVEL": "WARNING",
+    "VAKWERK_BADGE_SIGNING_KEY": badge_key(),
     "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE,
 }
 BENCH_SETTINGS = '''"""scale_out.py: the production settings with the bench URLconf."""
