@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 STAMP := $(VENV)/.installed
 OIDC_STAMP := tests/oidc_provider/node_modules/.package-lock.json
+LRS_STAMP := var/lrs-venv/.installed
 
 .PHONY: help demo test run bench setup lint typecheck lock messages clean
 
@@ -29,6 +30,13 @@ $(STAMP): requirements.lock pyproject.toml | $(PY)
 # The loopback OpenID Connect provider used by the SSO tests (node, from the npm registry).
 $(OIDC_STAMP): tests/oidc_provider/package-lock.json
 	cd tests/oidc_provider && npm ci --no-audit --no-fund --loglevel=error
+
+# The loopback Learning Record Store (Ralph) used by the xAPI tests, in a venv of its own:
+# it pins old packages that must not meet the project's.
+$(LRS_STAMP): tests/lrs/requirements.txt
+	@python=$$(scripts/find-python) && rm -rf var/lrs-venv && "$$python" -m venv var/lrs-venv
+	var/lrs-venv/bin/python -m pip install --quiet --require-hashes -r tests/lrs/requirements.txt
+	@touch $(LRS_STAMP)
 
 setup: $(STAMP)
 	$(MANAGE) compilemessages --ignore=.venv -v 0
@@ -57,7 +65,7 @@ MO := $(patsubst %.po,%.mo,$(wildcard src/vakwerk/locale/*/LC_MESSAGES/django.po
 $(MO) &: $(wildcard src/vakwerk/locale/*/LC_MESSAGES/django.po) | $(STAMP)
 	$(MANAGE) compilemessages --ignore=.venv -v 0
 
-test: $(STAMP) $(OIDC_STAMP) lint typecheck $(MO)
+test: $(STAMP) $(OIDC_STAMP) $(LRS_STAMP) lint typecheck $(MO)
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) check_translations
 	$(VENV)/bin/pytest --durations=15

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "vakwerk.practice",
     "vakwerk.nudges",
     "vakwerk.api",
+    "vakwerk.badges",
     "django_tasks_db",
     "crontask",
     "vakwerk.audit",
@@ -97,10 +98,14 @@ TEMPLATES = [
     },
 ]
 
-# SQLite with WAL by default; PostgreSQL (production) through DATABASE_URL.
+# SQLite with WAL by default; PostgreSQL (production) through DATABASE_URL. Connections are
+# kept for a minute and checked before each request reuses one: after a database restart the
+# first request of every process would otherwise fail on its broken connection (test_faults).
 DATABASES = {
     "default": dj_database_url.parse(
-        env.get_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), conn_max_age=60
+        env.get_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=60,
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -241,6 +246,14 @@ MAILERS = {
 BASE_URL = env.get_str("VAKWERK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env.get_str("VAKWERK_FROM_EMAIL", "Vakwerk <noreply@vakwerk.invalid>")
 
+# Open Badges (docs/badges.md): the Ed25519 private key (PEM) that signs badges, and the public
+# keys (PEM) of earlier signing keys, still published so that older badges keep verifying. With
+# DEBUG off a system check refuses to start without a signing key; in development one is
+# generated once into var/ (never used when a key is configured).
+BADGE_SIGNING_KEY = env.get_str("VAKWERK_BADGE_SIGNING_KEY", "")
+BADGE_RETIRED_KEYS = env.get_str("VAKWERK_BADGE_RETIRED_KEYS", "")
+BADGE_DEV_KEY_FILE = str(BASE_DIR / "var" / "badge-signing-key.pem") if DEBUG else ""
+
 # Demo data: the shared password and TOTP secret of the demo logins (printed by `make demo`).
 DEMO_PASSWORD = env.get_str("VAKWERK_DEMO_PASSWORD", "vakwerk-demo-2026")
 DEMO_TOTP_SECRET = env.get_str("VAKWERK_DEMO_TOTP_SECRET", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
@@ -264,6 +277,9 @@ CACHES = {
         "LOCATION": "vakwerk_cache",
     }
 }
+# REST API (/api/v1): requests per token per minute; 0 switches the limit off.
+API_RATE_LIMIT = env.get_int("VAKWERK_API_RATE_LIMIT", 600)
+
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # Background tasks (Django's tasks API) with the queue in our own database: run

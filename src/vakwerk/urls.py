@@ -8,6 +8,8 @@ urlpatterns = [
     path("", include("vakwerk.shell.urls")),
     path("account/", include("allauth.urls")),
     path("account/sso/", include("vakwerk.accounts.urls")),
+    path("organisatie/api-tokens/", include("vakwerk.api.token_urls")),
+    path("organisatie/lrs/", include("vakwerk.api.xapi_urls")),
     path("organisatie/", include("vakwerk.organisations.urls")),
     path("mensen/", include("vakwerk.people.urls")),
     path("audit/", include("vakwerk.audit.urls")),
@@ -28,6 +30,9 @@ urlpatterns = [
     path("taken/", include("vakwerk.nudges.job_urls")),
     path("meldingen/", include("vakwerk.nudges.notification_urls")),
     path("mijn-gegevens/", include("vakwerk.audit.privacy_urls")),
+    path("scim/v2/", include("vakwerk.people.scim_urls")),
+    path("badges/", include("vakwerk.badges.urls")),
+    path("api/", include("vakwerk.api.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("django-admin/", admin.site.urls),
 ]

@@ -1,7 +1,11 @@
-"""Organisation API tokens: the credentials of the REST API, SCIM and other machine clients."""
+"""Organisation API tokens: the credentials of the REST API, SCIM and other machine clients;
+and the xAPI link to a Learning Record Store with its queue of statements."""
+
+import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -59,3 +63,82 @@ class ApiToken(models.Model):
 
     def allows(self, scope: str) -> bool:
         return self.is_active and scope in self.scopes
+
+
+class LrsConnection(models.Model):
+    """An organisation's Learning Record Store: where its xAPI statements go (``api.xapi``).
+
+    The key and secret are HTTP Basic credentials that Vakwerk must send, so the secret is
+    stored as given (like an OpenID Connect client secret); no page shows it again and no audit
+    line contains it. ``salt`` is random and never shown; it makes the pseudonyms of the
+    organisation's people and the statement ids (``api.xapi``), and is kept for the life of the
+    connection, so a person keeps their pseudonym and an event its statement id.
+    """
+
+    organisation = models.OneToOneField(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="lrs_connection"
+    )
+    endpoint = models.URLField(
+        _("xAPI endpoint"),
+        max_length=300,
+        help_text=_(
+            "The address of the LRS's xAPI interface, e.g. https://lrs.example.nl/xAPI/ "
+            "(Vakwerk adds statements and about to it)."
+        ),
+    )
+    key = models.CharField(_("key (user name)"), max_length=200)
+    secret = models.CharField(_("secret (password)"), max_length=200)
+    is_enabled = models.BooleanField(_("send statements"), default=False)
+    salt = models.UUIDField(default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("learning record store")
+        verbose_name_plural = _("learning record stores")
+
+    def __str__(self) -> str:
+        return self.endpoint
+
+
+class StatementStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Refused by the LRS")
+
+
+class XapiStatement(models.Model):
+    """One xAPI statement on its way to the organisation's LRS.
+
+    ``statement_id`` is the statement's own id, derived from the event (``api.xapi``), so the
+    same event queues one row only, and the LRS stores it once however often it is sent (xAPI
+    ids make sending idempotent). A statement stays ``queued`` through network errors and
+    server errors (with ``next_attempt_at`` backing off) and becomes ``failed`` only when the
+    LRS refuses that statement itself; it is never deleted by sending.
+    """
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="xapi_statements"
+    )
+    statement_id = models.UUIDField(unique=True, editable=False)
+    event = models.CharField(max_length=40)
+    statement = models.JSONField()
+    status = models.CharField(
+        max_length=10, choices=StatementStatus.choices, default=StatementStatus.QUEUED
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("xAPI statement")
+        verbose_name_plural = _("xAPI statements")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["organisation", "status", "next_attempt_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event}:{self.statement_id}"

@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from vakwerk.api.models import ApiToken, Scope
 from vakwerk.audit.services import Actor, audit_log
+from vakwerk.frameworks.case import version_to_case
+from vakwerk.frameworks.models import FrameworkVersion
 from vakwerk.organisations.models import Organisation
 
 TOKEN_PREFIX = "vw_"  # noqa: S105 (a public marker that tells tokens apart, not a secret)
@@ -90,3 +93,28 @@ def api_token_authenticate(raw: str) -> ApiToken | None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
+
+
+@transaction.atomic
+def api_case_export(
+    *, token: ApiToken, version: FrameworkVersion, origin: str | None
+) -> dict[str, Any]:
+    """The CASE package of ``version`` for an API client, with an audit line naming the token
+    (the same action as the export page: ``framework.case_export``)."""
+    if version.framework.organisation_id != token.organisation_id:
+        raise ValueError("the version belongs to another organisation")
+    package = version_to_case(version)
+    audit_log(
+        organisation=token.organisation,
+        actor=Actor(user=None, origin=origin),
+        action="framework.case_export",
+        target=version,
+        details={
+            "framework": version.framework.name,
+            "version": version.number,
+            "via": "api",
+            "api_token": token.prefix,
+            "api_token_name": token.name,
+        },
+    )
+    return package

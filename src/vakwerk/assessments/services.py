@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vakwerk.api import xapi
 from vakwerk.assessments.models import (
     Answer,
     Comment,
@@ -423,6 +424,7 @@ def invitation_complete(*, invitation: Invitation, actor: Actor) -> None:
         target=invitation.subject.round if anonymous else invitation,
         details={"source": invitation.source},
     )
+    xapi.questionnaire_completed(invitation)  # a self-assessment becomes an xAPI statement
 
 
 def sjt_answer_save(*, subject: Subject, option: SjtOption, rating: int) -> SjtAnswer:

@@ -38,6 +38,7 @@ from vakwerk.assessments.models import (
 from vakwerk.assessments.privacy import subject_feedback
 from vakwerk.audit.models import AuditEvent
 from vakwerk.audit.services import Actor
+from vakwerk.badges.models import Badge
 from vakwerk.development.models import Plan, PlanFocus, PlanItem
 from vakwerk.insights.selectors import access_events
 from vakwerk.measurement.models import Estimate, PulseCheck, PulseUpdate
@@ -56,6 +57,7 @@ SECTIONS = (
     "feedback",
     "development_plans",
     "practice",
+    "badges",
     "journal",
     "notifications",
     "access_log",
@@ -79,6 +81,7 @@ def personal_data(organisation: Organisation, employee: Employee) -> dict[str, A
         "feedback": _feedback(organisation, employee),
         "development_plans": _plans(organisation, employee),
         "practice": _practice(organisation, employee),
+        "badges": _badges(organisation, employee),
         "journal": _journal(organisation, employee),
         "notifications": _notifications(organisation, employee),
         "access_log": _access_log(organisation, employee),
@@ -359,6 +362,24 @@ def _practice(organisation: Organisation, employee: Employee) -> dict[str, Any]:
             for row in answers
         ],
     }
+
+
+def _badges(organisation: Organisation, employee: Employee) -> list[dict[str, Any]]:
+    """The Open Badges credentials issued to the employee, with the signed credential itself."""
+    return [
+        {
+            "competency": badge.competency.name,
+            "level": badge.target_level,
+            "issued_at": _iso(badge.issued_at),
+            "shared": badge.is_shared,
+            "revoked_at": _iso(badge.revoked_at),
+            "revocation_reason": badge.get_revocation_reason_display() if badge.revoked_at else "",
+            "credential": badge.jwt,
+        }
+        for badge in Badge.objects.filter(organisation=organisation, employee=employee)
+        .select_related("competency")
+        .order_by("issued_at", "pk")
+    ]
 
 
 def _journal(organisation: Organisation, employee: Employee) -> list[dict[str, Any]]:

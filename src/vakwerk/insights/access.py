@@ -10,7 +10,9 @@ Aggregates (team distribution, organisation figures) follow a different rule: th
 only over at least the anonymity threshold of people (``selectors``).
 """
 
-from vakwerk.organisations.models import ManagerVisibility, Membership
+from django.db.models import Q
+
+from vakwerk.organisations.models import ManagerVisibility, Membership, Organisation
 from vakwerk.people.models import Employee
 
 
@@ -44,3 +46,15 @@ def can_see_results(membership: Membership, viewer: Employee | None, subject: Em
     ):
         return True
     return membership.is_hr and hr_sees(subject)
+
+
+def hr_sees_filter(organisation: Organisation, *, prefix: str = "") -> Q:
+    """``hr_sees`` as a query condition on employees of ``organisation`` (``prefix`` leads to
+    the employee, e.g. ``"employee__"`` for estimates), for lists that must show only the
+    people HR may see: the organisation's REST API. Must agree with ``hr_sees``."""
+    policy = organisation.hr_visibility
+    if policy == ManagerVisibility.YES:
+        return Q()
+    if policy == ManagerVisibility.CONSENT:
+        return Q(**{f"{prefix}shares_results_with_hr": True})
+    return Q(pk__in=[])

@@ -48,6 +48,11 @@ class Team(models.Model):
         related_name="led_teams",
         verbose_name=_("team leader"),
     )
+    # SCIM provisioning (people/scim.py): the identity provider's id for this group, and when it
+    # deleted the group. A deleted group's team is kept for history (rounds that targeted it)
+    # but is no longer seen through SCIM.
+    scim_external_id = models.CharField(_("SCIM external id"), max_length=255, blank=True)
+    scim_deleted_at = models.DateTimeField(_("removed by SCIM"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("team")
@@ -123,6 +128,10 @@ class Employee(models.Model):
         blank=True,
         help_text=_("Leavers are ended, never deleted: their history stays until retention ends."),
     )
+    # SCIM provisioning (people/scim.py): the identity provider's id for this person, and when it
+    # deleted them (they are ended, never destroyed, and no longer seen through SCIM).
+    scim_external_id = models.CharField(_("SCIM external id"), max_length=255, blank=True)
+    scim_deleted_at = models.DateTimeField(_("removed by SCIM"), null=True, blank=True)
 
     objects = EmployeeQuerySet.as_manager()
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
+from vakwerk.api import xapi
 from vakwerk.audit.services import Actor, audit_log
 from vakwerk.frameworks.content import Pack
 from vakwerk.organisations.models import Organisation
@@ -100,6 +101,7 @@ def answer_save(
         target=answer,
         details={"exercise": exercise.code, "correct": answer.correct},
     )
+    xapi.exercise_answered(answer)  # an xAPI statement, when the organisation has an LRS
     return answer
 
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from vakwerk.api import xapi
 from vakwerk.audit.services import Actor, audit_log
 from vakwerk.frameworks.content import Pack
 from vakwerk.organisations.models import Organisation
@@ -186,3 +187,4 @@ def _finish(attempt: Attempt, actor: Actor) -> None:
         target=attempt,
         details={"variant": attempt.variant.code, "scores": attempt.scores},
     )
+    xapi.attempt_finished(attempt)  # an xAPI statement, when the organisation has an LRS

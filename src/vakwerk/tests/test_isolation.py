@@ -12,8 +12,10 @@ from collections.abc import Callable, Iterator
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from vakwerk.api.models import ApiToken
 from vakwerk.assessments.models import Invitation, Round, Source, Subject
 from vakwerk.assessments.services import hash_token
+from vakwerk.badges.models import Badge
 from vakwerk.development.models import Activity, ActivityFormat, LearningCategory, Plan, PlanItem
 from vakwerk.frameworks.models import Competency, Framework, FrameworkVersion, RoleProfile
 from vakwerk.measurement.models import PulseCheck
@@ -55,6 +57,11 @@ VAKWERK_NAMESPACES = {
     "notifications",
     "pulses",
     "privacy",
+    "api_tokens",
+    "xapi",
+    # The employee's own badge pages. Not "badges_public": those are public by design (shared
+    # badges, issuer keys, revocation status) and checked in badges/tests/test_public.py.
+    "badges",
 }
 
 
@@ -151,6 +158,22 @@ def _plan(other: Organisation) -> Plan:
     return Plan.objects.create(organisation=other, employee=employee)
 
 
+def _badge(other: Organisation) -> Badge:
+    """An unshared badge of someone in B (shared ones are public by design)."""
+    competency = Competency.objects.filter(
+        version__framework__organisation=other, code="B-GEHEIM"
+    ).first()
+    return Badge.objects.create(
+        organisation=other,
+        employee=EmployeeFactory(organisation=other, last_name="Geheimhouder"),
+        competency=competency or _competency(other),
+        level=4.0,
+        target_level=3,
+        issued_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        jwt="x.y.z",
+    )
+
+
 PARAMETERS: dict[str, Callable[[Organisation], str]] = {
     "fmt": lambda other: "csv",  # an export format, not an object: B's data comes via the rest
     "slug": lambda other: other.slug,
@@ -220,6 +243,12 @@ PARAMETERS: dict[str, Callable[[Organisation], str]] = {
         ).pk
     ),
     "notification_id": lambda other: str(_notification(other).pk),
+    "token_id": lambda other: str(
+        ApiToken.objects.create(
+            organisation=other, name="Geheimhouder", prefix="b0b0b0b0b0b0", secret_hash="0" * 64
+        ).pk
+    ),
+    "badge_id": lambda other: str(_badge(other).pk),
     "pulse_id": lambda other: str(
         PulseCheck.objects.create(
             organisation=other,

@@ -54,6 +54,44 @@ CSRF_EXEMPT = {
     # RFC 8058 one-click unsubscribe: the mail client POSTs without a page or cookie. The signed
     # token in the URL is the authorisation, and it can only switch mail off.
     "notifications:unsubscribe",
+    # SCIM 2.0 provisioning (people/scim_views.py): machine endpoints without session or
+    # cookie; every request carries an organisation API token with the scim scope instead.
+    "scim:service_provider_config",
+    "scim:resource_types",
+    "scim:resource_type",
+    "scim:schemas",
+    "scim:schema",
+    "scim:users",
+    "scim:user",
+    "scim:groups",
+    "scim:group",
+    # The REST API (api/nlgov.py): bearer tokens only, never the session cookie, so there is
+    # no request to forge. api/tests/test_isolation.py checks every operation.
+    "api_not_found",
+    "api-v1:api-root",
+    "api-v1:openapi-json",
+    "api-v1:employee_list",
+    "api-v1:employee_detail",
+    "api-v1:team_list",
+    "api-v1:team_detail",
+    "api-v1:department_list",
+    "api-v1:department_detail",
+    "api-v1:role_profile_list",
+    "api-v1:role_profile_detail",
+    "api-v1:framework_list",
+    "api-v1:framework_detail",
+    "api-v1:framework_version_detail",
+    "api-v1:framework_version_case",
+    "api-v1:round_list",
+    "api-v1:round_detail",
+    "api-v1:estimate_list",
+    "api-v1:employee_estimates",
+    "api-v1:round_competency_summary",
+    "api-v1:plan_list",
+    "api-v1:plan_detail",
+    "api-v1:practice_figures",
+    "api-v1:campaign_list",
+    "api-v1:campaign_figures",
 }
 
 
