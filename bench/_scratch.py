@@ -11,11 +11,12 @@ The scratch database is created and dropped on the server of ``BENCH_POSTGRES_UR
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,41 @@ def run_child(
             raise RuntimeError(f"{script.name}: the child exited with {result.returncode}")
         raise RuntimeError(result.stderr[-3000:])
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def add_child_arguments(parser: argparse.ArgumentParser) -> None:
+    """The hidden options by which a benchmark runs itself again as its child."""
+    parser.add_argument("--child", choices=("setup", "check"), help=argparse.SUPPRESS)
+    parser.add_argument("--expected", help=argparse.SUPPRESS)
+
+
+def run_as_child(
+    options: argparse.Namespace, setup: Callable[[], None], check: Callable[[str], None]
+) -> bool:
+    """In a child: run its part (``setup()``, or ``check(expected path)``) and return True; in
+    the parent, False."""
+    if options.child == "setup":
+        setup()
+        return True
+    if options.child == "check":
+        check(options.expected)
+        return True
+    return False
+
+
+def run_setup(script: Path, args: Sequence[str], database_url: str, env: Mapping[str, str]) -> Any:
+    """The child ``setup`` of ``script`` (its progress on the terminal); its JSON result."""
+    return run_child(script, ["--child", "setup", *args], database_url, env=env, show_progress=True)
+
+
+def run_check(
+    script: Path, expected: Any, folder: Path, database_url: str, env: Mapping[str, str]
+) -> Any:
+    """The child ``check`` of ``script``, given ``expected`` (as JSON in ``folder``); its JSON
+    result."""
+    path = folder / "expected.json"
+    path.write_text(json.dumps(expected))
+    return run_child(script, ["--child", "check", "--expected", str(path)], database_url, env=env)
 
 
 def badge_key() -> str:

@@ -27,13 +27,11 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import psycopg
 import requests
-from _scratch import badge_key
+from _server import ROOT, children, production_env, rss_mb, run_threads
 
-ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 DB_NAME = "vakwerk_answer_load"
 DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
@@ -77,20 +75,14 @@ print("LOST", lost)
 # secure cookies, and the proxy's X-Forwarded-Proto header trusted. The raters send that header
 # themselves and carry their cookies by hand (a client does not send Secure cookies over http).
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
-BADGE_KEY = badge_key()  # the production settings refuse to start without one
+SERVER_ENV = production_env("bench-", "vakwerk.settings")
 
 
 def env() -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": DB_URL,
-        "VAKWERK_DEBUG": "false",
-        "VAKWERK_SECRET_KEY": "bench-" + "x" * 60,
-        "VAKWERK_ALLOWED_HOSTS": "127.0.0.1",
-        "VAKWERK_BEHIND_PROXY": "true",
-        "VAKWERK_LOG_LEVEL": "WARNING",
-        "VAKWERK_BADGE_SIGNING_KEY": BADGE_KEY,
-        "DJANGO_SETTINGS_MODULE": "vakwerk.settings",
+        **SERVER_ENV,
         "PYTHONPATH": str(ROOT / "src"),
     }
 
@@ -181,15 +173,7 @@ def rater(token: str, stop_at: float, result: Result, seed: int) -> None:
 
 
 def worker_memory_mb(master: int) -> list[float]:
-    children = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True)
-    sizes = []
-    for pid in children.stdout.split():
-        status = Path(f"/proc/{pid}/status")
-        if status.exists():
-            for line in status.read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    sizes.append(int(line.split()[1]) / 1024)
-    return sizes
+    return [rss for pid in children(master) if (rss := rss_mb(pid)) is not None]
 
 
 def run(tokens: list[str], workers: int, seconds: int) -> dict[str, float]:
@@ -224,12 +208,7 @@ def run(tokens: list[str], workers: int, seconds: int) -> dict[str, float]:
             threading.Thread(target=rater, args=(token, stop_at, result, index), daemon=True)
             for index, token in enumerate(tokens)
         ]
-        started = time.monotonic()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        duration = time.monotonic() - started
+        duration = run_threads(threads)
         memory = worker_memory_mb(server.pid)
     finally:
         server.send_signal(signal.SIGTERM)

@@ -49,8 +49,8 @@ error).
     python bench/load.py [--users 300] [--seconds 600] [--workers 4] [--ramp-up 30]
                          [--think 1-3] [--bare-seconds 60]
 
-Needs PostgreSQL (trust authentication). Exits non-zero only when it crashes. Self-contained:
-the gunicorn, settings-module and client code resembles ``practice_load.py``'s on purpose.
+Needs PostgreSQL (trust authentication). Exits non-zero only when it crashes. The gunicorn,
+settings-module, session, CPU and memory code is shared with ``practice_load.py`` (``_server.py``).
 """
 
 from __future__ import annotations
@@ -62,12 +62,7 @@ import math
 import os
 import random
 import re
-import resource
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
@@ -75,14 +70,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import _scratch as scratch
+import _server as shared
 import requests
-from _scratch import PostgresUnavailableError, badge_key, run_child, scratch_database
 
-ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "vakwerk_bench_load"
-HOST = "127.0.0.1"
 PORT = 8768
-BASE = f"http://{HOST}:{PORT}"
+BASE = f"http://{shared.HOST}:{PORT}"
 USERS = 300
 SECONDS = 600
 WORKERS = 4
@@ -109,72 +103,24 @@ KINDS = (
     "bare",
 )
 PHASES = ("load", "bare", "bare ceiling")
-TRANSACTION_CONTROL = frozenset({"BEGIN", "COMMIT", "ROLLBACK"})
 SETTINGS_MODULE = "bench_load_settings"
 URLS_MODULE = "bench_load_urls"
 # The production settings, as behind a TLS-terminating reverse proxy. The clients send the
 # proxy's header themselves and carry their cookies by hand: the cookies are Secure, and a client
 # does not send those over plain http.
 PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
-SERVER_ENV = {
-    "VAKWERK_DEBUG": "false",
-    "VAKWERK_SECRET_KEY": "bench-load-" + "x" * 60,
-    "VAKWERK_ALLOWED_HOSTS": HOST,
-    "VAKWERK_BEHIND_PROXY": "true",
-    "VAKWERK_LOG_LEVEL": "WARNING",
-    "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE,
-}
-BENCH_SETTINGS = '''"""load.py: the production settings with the bench URLconf."""
-
-from vakwerk.settings import *  # noqa: F403
-
-ROOT_URLCONF = "{urls}"
-STATIC_ROOT = {static!r}
-'''
-BENCH_URLS = '''"""load.py: the app's URLs plus a bare view (the ceiling)."""
-
-from django.http import HttpRequest, HttpResponse
-from django.urls import include, path
-
-
-def bare(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
-
-
-urlpatterns = [path("bench/bare", bare), path("", include("vakwerk.urls"))]
-'''
+SERVER_ENV = shared.production_env("bench-load-", SETTINGS_MODULE)
 # The pages, as the browser sees them.
 QUESTIONNAIRE_LINK = re.compile(r'href="/vragenlijsten/(\d+)/"')
 ITEM = re.compile(r'name="item-(\d+)" value="\d"')
 HX_CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"')
 SAVED = 'id="progress"'
-CONTINUE = re.compile(r'href="/oefenen/scenario/(\d+)/"')
-START = re.compile(r'action="/oefenen/start/(\d+)/"')
-SCENARIO = re.compile(r"/oefenen/scenario/(\d+)/$")
-CHOOSE_FORM = re.compile(r'<form[^>]*action="/oefenen/scenario/\d+/kies/"[^>]*>(.*?)</form>', re.S)
-HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
-CHOICE = re.compile(r'class="[^"]*\bvakwerk-choice\b[^"]*"')
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 REPORT_WITH_RESULTS = 'href="/inzicht/rapport.pdf'
 TEAM_WITH_RESULTS = '<table class="utrecht-table">'
-EXCEPTION = re.compile(r"^[\w.]+(Error|Exception): ")
 QUIET_CHECK = 3.0  # seconds of watching the machine before the load, for other work
-STARTED = time.perf_counter()
-
-
-def progress(message: str) -> None:
-    """Progress on standard error (a child's standard output carries its result)."""
-    print(f"  [{time.perf_counter() - STARTED:6.1f} s] {message}", file=sys.stderr, flush=True)
 
 
 # --- set-up and check, in a child process on the scratch database ---------------------------
-
-
-def _django() -> None:
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
 
 
 def _organisation(users: int) -> Any:
@@ -195,9 +141,9 @@ def _organisation(users: int) -> Any:
         manager_visibility="yes",
     )
     organisation = seed_organisation(spec).organisation
-    progress("organisation and people created; framework ...")
+    shared.progress("organisation and people created; framework ...")
     seed_framework(organisation)
-    progress("framework published; rounds (answers simulated, estimates computed) ...")
+    shared.progress("framework published; rounds (answers simulated, estimates computed) ...")
     # No department of that name: the closed rounds measure everyone, not one department.
     seed_rounds(organisation, department_name="(everyone)")
     seed_scenarios(organisation)
@@ -208,8 +154,6 @@ def _sessions(organisation: Any, users: int) -> list[dict[str, Any]]:
     """A logged-in session per simulated user (people in a fixed random order; more users than
     people give some people a second session), and every practising person's cards, due now."""
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
 
     from vakwerk.organisations.models import Membership
@@ -244,58 +188,15 @@ def _sessions(organisation: Any, users: int) -> list[dict[str, Any]]:
             cards[employee.pk] = list(
                 Card.objects.filter(employee=employee).values_list("pk", flat=True)
             )
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
         found.append(
             {
                 "employee": employee.pk,
-                "session": session.session_key,
+                "session": shared.login_session(user),
                 "cards": cards[employee.pk],
                 "manager": user.pk in managers,
             }
         )
     return found
-
-
-def _statements(
-    client: Any, method: str, url: str, data: dict[str, str] | None = None, **headers: str
-) -> tuple[Any, dict[str, Any]]:
-    """One request through Django's test client: its response (None when the view raised or
-    answered an error) and the statements it ran, with their SQL time."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    response, problem = None, ""
-    started = time.perf_counter()
-    with CaptureQueriesContext(connection) as captured:
-        try:
-            if method == "GET":
-                response = client.get(url, secure=True, headers=headers)
-            else:
-                response = client.post(url, data or {}, secure=True, headers=headers)
-        except Exception as error:  # reported with the figures; the bench goes on
-            problem = f"{type(error).__name__}: {error}".splitlines()[0]
-    wall_ms = (time.perf_counter() - started) * 1000
-    if response is not None and response.status_code >= 400:
-        problem, response = f"{method} {url} answered {response.status_code}", None
-    timed = [
-        (float(q["time"]) * 1000, " ".join(q["sql"].split()))
-        for q in captured.captured_queries
-        if q["sql"] not in TRANSACTION_CONTROL
-    ]
-    slowest = max(timed, default=(0.0, ""))
-    return response, {
-        "queries": len(timed),
-        "writes": sum(1 for _, s in timed if s.split(None, 1)[0] in {"INSERT", "UPDATE", "DELETE"}),
-        "sql_ms": sum(ms for ms, _ in timed),
-        "wall_ms": wall_ms,
-        "slowest_ms": slowest[0],
-        "slowest": slowest[1][:160],
-        "problem": problem,
-    }
 
 
 def _profile(employee_id: int) -> dict[str, dict[str, Any]]:
@@ -309,7 +210,7 @@ def _profile(employee_id: int) -> dict[str, dict[str, Any]]:
     from vakwerk.people.models import Employee
 
     logging.getLogger("django.request").setLevel(logging.CRITICAL)  # the problem is reported
-    client = Client(HTTP_HOST=HOST)
+    client = Client(HTTP_HOST=shared.HOST)
     user = Employee.objects.get(pk=employee_id).user
     assert user is not None
     client.force_login(user)
@@ -322,7 +223,7 @@ def _profile(employee_id: int) -> dict[str, dict[str, Any]]:
         return response.content.decode() if response is not None else ""
 
     def get(kind: str, url: str) -> str:
-        return keep(kind, _statements(client, "GET", url))
+        return keep(kind, shared.statements(client, "GET", url, error_status_fails=True))
 
     for _ in range(2):
         get("bare", "/bench/bare")
@@ -331,23 +232,31 @@ def _profile(employee_id: int) -> dict[str, dict[str, Any]]:
         items = ITEM.findall(get("questionnaire", url)) if url else []
         if items:
             data = {f"item-{items[0]}": "2"}
-            keep("answer", _statements(client, "POST", url + "antwoord/", data, HX_Request="true"))
+            answer = shared.statements(
+                client, "POST", url + "antwoord/", data, error_status_fails=True, HX_Request="true"
+            )
+            keep("answer", answer)
         page = get("today", "/oefenen/")
-        running, due = CONTINUE.search(page), START.findall(page)
+        running, due = shared.CONTINUE.search(page), shared.START.findall(page)
         attempt = int(running.group(1)) if running else None
         if attempt is None and due:
-            response, figures = _statements(client, "POST", f"/oefenen/start/{due[0]}/")
+            start = f"/oefenen/start/{due[0]}/"
+            response, figures = shared.statements(client, "POST", start, error_status_fails=True)
             keep("start", (response, figures))
-            started = SCENARIO.search(response["Location"]) if response is not None else None
+            started = shared.SCENARIO.search(response["Location"]) if response is not None else None
             attempt = int(started.group(1)) if started else None
         for _step in range(50 if attempt else 0):
             url = f"/oefenen/scenario/{attempt}/"
-            form = CHOOSE_FORM.search(get("scenario", url))
-            if form is None or not CHOICE.search(form.group(1)):
+            form = shared.CHOOSE_FORM.search(get("scenario", url))
+            if form is None or not shared.CHOICE.search(form.group(1)):
                 break
-            data = {name: html.unescape(value) for name, value in HIDDEN.findall(form.group(1))}
+            data = {
+                name: html.unescape(value) for name, value in shared.HIDDEN.findall(form.group(1))
+            }
             data["choice"] = "0"
-            response, figures = _statements(client, "POST", url + "kies/", data)
+            response, figures = shared.statements(
+                client, "POST", url + "kies/", data, error_status_fails=True
+            )
             keep("choose", (response, figures))
             if response is None:
                 break
@@ -358,9 +267,8 @@ def _profile(employee_id: int) -> dict[str, dict[str, Any]]:
 
 def child_setup(users: int) -> None:
     """Runs in a subprocess whose DATABASE_URL points at the empty scratch database."""
-    _django()
+    shared.django_setup()
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
 
     from vakwerk.assessments.models import Invitation, Round, RoundStatus
@@ -368,17 +276,12 @@ def child_setup(users: int) -> None:
     from vakwerk.people.models import Employee
     from vakwerk.practice.models import Card, ScenarioFamily
 
-    assert connection.vendor == "postgresql", connection.vendor
-    assert not settings.DEBUG
-    progress("migrate, cache table and static files")
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
+    shared.prepare_database()
     organisation = _organisation(users)
     people = _sessions(organisation, users)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
-    progress("statements per kind of request, in-process, one manager alone ...")
+    shared.progress("statements per kind of request, in-process, one manager alone ...")
     profile = _profile(next((p for p in people if p["manager"]), people[0])["employee"])
     scene = {
         "people": people,
@@ -393,7 +296,7 @@ def child_setup(users: int) -> None:
         "cards_due": Card.objects.count(),
         "profile": profile,
     }
-    progress(
+    shared.progress(
         f"{scene['employees']} people, {len(people)} sessions ("
         f"{sum(p['manager'] for p in people)} managers), {scene['closed_rounds']} closed rounds "
         f"with {scene['estimates']:,} estimates, {scene['open_questionnaires']} open "
@@ -404,7 +307,7 @@ def child_setup(users: int) -> None:
 
 def child_check(path: str) -> None:
     """Compares the database with the answers and choices the server accepted."""
-    _django()
+    shared.django_setup()
     from vakwerk.assessments.models import Answer
     from vakwerk.practice.models import Attempt
 
@@ -522,8 +425,11 @@ class User:
     ) -> requests.Response | None:
         """One request, timed and recorded under ``kind``; None when it failed (recorded as an
         error: an exception, or another status than ``expect``)."""
-        cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        extra = {"Cookie": cookie, "Referer": f"https://{HOST}:{PORT}{path}", **(headers or {})}
+        extra = {
+            "Cookie": shared.cookie_header(self.cookies),
+            "Referer": f"https://{shared.HOST}:{PORT}{path}",
+            **(headers or {}),
+        }
         moment = time.monotonic()
         started = time.perf_counter()
         try:
@@ -544,12 +450,7 @@ class User:
             phase.record(kind, moment, elapsed, f"{kind} {name}", f"{method} {path}: {error}")
             return None
         elapsed = (time.perf_counter() - started) * 1000
-        self.http.cookies.clear()  # kept by hand below; the jar would not send Secure ones
-        for name, value in response.cookies.get_dict().items():
-            if value:
-                self.cookies[name] = value
-            else:  # a deleted cookie (the messages cookie once read)
-                self.cookies.pop(name, None)
+        shared.keep_cookies(self.http, self.cookies, response)
         if response.status_code == expect:
             phase.record(kind, moment, elapsed, None)
             return response
@@ -559,7 +460,7 @@ class User:
         return None
 
     def token(self, page: str) -> str:
-        found = CSRF.search(page)
+        found = shared.CSRF.search(page)
         return found.group(1) if found else self.cookies.get("csrftoken", "")
 
 
@@ -584,7 +485,7 @@ def questionnaire(user: User, phase: Phase, rng: random.Random) -> None:
     if not items or token is None or "hx-post=" not in page.text:
         phase.fail("questionnaire: no questions to answer", f"GET {page_url}")
         return
-    headers = {"HX-Request": "true", "HX-Current-URL": f"https://{HOST}:{PORT}{page_url}"}
+    headers = {"HX-Request": "true", "HX-Current-URL": f"https://{shared.HOST}:{PORT}{page_url}"}
     headers["X-CSRFToken"] = html.unescape(token.group(1))
     for _ in range(rng.randint(*ANSWERS_PER_VISIT)):
         if not phase.pause(rng):
@@ -609,12 +510,12 @@ def _begin(user: User, phase: Phase, rng: random.Random) -> int | None:
     response = user.request(phase, "today", "GET", "/oefenen/", 200)
     if response is None:
         return None
-    running = CONTINUE.search(response.text)
+    running = shared.CONTINUE.search(response.text)
     if running:
         attempt_id = int(running.group(1))
         user.posts.setdefault(attempt_id, 0)
         return attempt_id
-    due = START.findall(response.text)
+    due = shared.START.findall(response.text)
     if due:
         card = int(due[0])
     elif user.cards:
@@ -632,7 +533,7 @@ def _begin(user: User, phase: Phase, rng: random.Random) -> int | None:
         302,
         {"csrfmiddlewaretoken": user.token(response.text)},
     )
-    started = SCENARIO.search(response.headers.get("Location", "")) if response else None
+    started = shared.SCENARIO.search(response.headers.get("Location", "")) if response else None
     if response is not None and started is None:
         phase.fail("start: redirected elsewhere than a scenario", response.headers["Location"])
     if started is None:
@@ -651,8 +552,8 @@ def practice(user: User, phase: Phase, rng: random.Random) -> None:
         response = user.request(phase, "scenario", "GET", page, 200)
         if response is None:
             return
-        form = CHOOSE_FORM.search(response.text)
-        choices = len(CHOICE.findall(form.group(1))) if form else 0
+        form = shared.CHOOSE_FORM.search(response.text)
+        choices = len(shared.CHOICE.findall(form.group(1))) if form else 0
         if choices == 0:
             if "vakwerk-situation" not in response.text:
                 phase.fail("scenario: neither choices nor an ending", f"GET {page}")
@@ -660,7 +561,7 @@ def practice(user: User, phase: Phase, rng: random.Random) -> None:
         assert form is not None
         # What the browser posts: the form's hidden fields (CSRF token, node, step) and the
         # button pressed.
-        data = {name: html.unescape(value) for name, value in HIDDEN.findall(form.group(1))}
+        data = {name: html.unescape(value) for name, value in shared.HIDDEN.findall(form.group(1))}
         if "node" not in data:
             phase.fail("scenario: choices without a node", f"GET {page}")
             return
@@ -721,107 +622,7 @@ def bare(user: User, phase: Phase, seed: int) -> None:
         phase.pause(rng)
 
 
-# --- the server's processes -----------------------------------------------------------------
-
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _children(pid: int) -> list[int]:
-    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
-    return [int(child) for child in found.stdout.split()]
-
-
-def _rss_mb(pid: int) -> float | None:
-    try:
-        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
-    except OSError:
-        return None
-    for line in lines:
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return None
-
-
-def _ticks(pid: int, with_children: bool) -> int:
-    """User and system CPU of a process in clock ticks (with its reaped children's)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0
-    return sum(int(f) for f in fields[11 : 15 if with_children else 13])
-
-
-def _tree_seconds(root: int | None) -> float:
-    """CPU seconds of a process, its reaped children and its live children."""
-    if root is None:
-        return 0.0
-    ticks = _ticks(root, True) + sum(_ticks(child, False) for child in _children(root))
-    return ticks / TICK
-
-
-def _postmaster() -> int | None:
-    found = subprocess.run(["pgrep", "-o", "-x", "postgres"], capture_output=True, text=True)
-    return int(found.stdout.split()[0]) if found.stdout.split() else None
-
-
-def _machine_busy() -> float:
-    """CPU seconds the whole machine was busy (all but idle and iowait)."""
-    fields = [int(f) for f in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    return (sum(fields[:8]) - fields[3] - fields[4]) / TICK
-
-
-def _cpu(server: int) -> dict[str, float]:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    return {
-        "gunicorn": _tree_seconds(server),
-        "postgres": _tree_seconds(_postmaster()),
-        "client": own.ru_utime + own.ru_stime,
-        "machine": _machine_busy(),
-    }
-
-
-class MemorySampler(threading.Thread):
-    """VmRSS of each gunicorn worker (the master's children) every ``SAMPLE_EVERY`` seconds."""
-
-    def __init__(self, master: int) -> None:
-        super().__init__(daemon=True)
-        self.master = master
-        self.samples: dict[int, list[float]] = defaultdict(list)
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopped.is_set():
-            for pid in _children(self.master):
-                rss = _rss_mb(pid)
-                if rss is not None:
-                    self.samples[pid].append(rss)
-            self.stopped.wait(SAMPLE_EVERY)
-
-    def stop(self) -> dict[int, dict[str, float]]:
-        self.stopped.set()
-        self.join()
-        return {
-            pid: {"max": max(values), "mean": sum(values) / len(values), "n": len(values)}
-            for pid, values in self.samples.items()
-        }
-
-
 # --- a phase --------------------------------------------------------------------------------
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[int(share * (len(ordered) - 1))] if ordered else float("nan")
-
-
-def _timings(values: list[float]) -> dict[str, float]:
-    return {
-        "n": len(values),
-        "p50": _percentile(values, 0.50),
-        "p95": _percentile(values, 0.95),
-        "p99": _percentile(values, 0.99),
-    }
 
 
 def run_phase(
@@ -836,21 +637,21 @@ def run_phase(
             offset = ramp_up * index / max(len(users), 1)
             target, args = journeys, (user, phase, seed, offset)
             threads.append(threading.Thread(target=target, args=args, daemon=True))
-    memory = MemorySampler(server)
+    memory = shared.MemorySampler(server, SAMPLE_EVERY)
     for thread in threads:
         thread.start()
     time.sleep(max(phase.measure_from - time.monotonic(), 0))
-    before = _cpu(server)
+    before = shared.cpu(server)
     memory.start()
     time.sleep(max(phase.stop_at - time.monotonic(), 0))
-    after = _cpu(server)
+    after = shared.cpu(server)
     workers = memory.stop()
     duration = max(phase.stop_at - phase.measure_from, 1e-9)
     for thread in threads:  # the requests under way finish (their latency is counted)
         thread.join()
     everything = [ms for values in phase.latencies.values() for ms in values]
     return {
-        **_timings(everything),
+        **shared.timings(everything),
         "requests": len(everything),
         "throughput": phase.answered / duration,
         "errors": sum(phase.errors.values()),
@@ -862,62 +663,26 @@ def run_phase(
         "reports": dict(phase.reports),
         "cpu": {part: (after[part] - before[part]) / duration for part in after},
         "memory": workers,
-        "kinds": {kind: _timings(values) for kind, values in phase.latencies.items()},
+        "kinds": {kind: shared.timings(values) for kind, values in phase.latencies.items()},
     }
-
-
-def _wait_until_up(server: subprocess.Popen[bytes], log: Path) -> None:
-    for _ in range(200):
-        if server.poll() is not None:
-            tail = log.read_text(errors="replace")[-3000:]
-            raise RuntimeError(f"gunicorn exited with {server.returncode}:\n{tail}")
-        try:
-            if requests.get(BASE + "/bench/bare", headers=PROXY_HEADERS, timeout=2).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError("gunicorn did not answer within a minute")
-
-
-def _port_free() -> None:
-    with socket.socket() as probe:
-        if probe.connect_ex((HOST, PORT)) == 0:
-            raise RuntimeError(f"port {PORT} is in use: another server would answer the clients")
-
-
-def server_problems(log: Path) -> list[tuple[int, str]]:
-    """The exceptions and critical lines of the server's log, most frequent first."""
-    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
-    found = Counter(
-        line.strip()[:200] for line in lines if EXCEPTION.match(line) or "[CRITICAL]" in line
-    )
-    return [(count, line) for line, count in found.most_common(5)]
 
 
 def load(
     scene: dict[str, Any], env: dict[str, str], options: argparse.Namespace, log: Path
 ) -> tuple[dict[str, dict[str, Any]], list[User], float]:
     """Gunicorn on the scratch database (its output into ``log``) and the three phases."""
-    think = _think(options.think)
+    think = shared.think_seconds(options.think)
     users = [
         User(p["session"], p["cards"], p["manager"], scene["session_cookie"])
         for p in scene["people"]
     ]
-    _port_free()
-    command = [sys.executable, "-m", "gunicorn", "vakwerk.wsgi", "--worker-class", "sync"]
-    command += ["--workers", str(options.workers), "--bind", f"{HOST}:{PORT}"]
-    command += ["--timeout", "60", "--log-level", "warning"]
-    output = log.open("w")
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    shared.port_free(PORT)
     results: dict[str, dict[str, Any]] = {}
-    try:
-        _wait_until_up(server, log)
-        busy = _machine_busy()
-        time.sleep(QUIET_CHECK)
-        busy_before = (_machine_busy() - busy) / QUIET_CHECK
+    with shared.gunicorn(options.workers, PORT, env, log) as server:
+        shared.wait_until_up(server, BASE + "/bench/bare", PROXY_HEADERS, log)
+        busy_before = shared.quiet_check(QUIET_CHECK)
         now = time.monotonic()
-        progress(
+        shared.progress(
             f"{len(users)} users: ramp-up {options.ramp_up} s, then {options.seconds} s measured"
             f" (think {options.think} s) ..."
         )
@@ -927,23 +692,16 @@ def load(
             ("bare", think, f"think {options.think} s"),
             ("bare ceiling", (0.0, 0.0), "no think time"),
         ):
-            progress(f"{len(users)} users for {options.bare_seconds} s: the bare view, {label} ...")
+            shared.progress(
+                f"{len(users)} users for {options.bare_seconds} s: the bare view, {label} ..."
+            )
             now = time.monotonic()
             phase = Phase(name, pause, now, now + options.bare_seconds)
             results[name] = run_phase(phase, users, server.pid, 0.0, True)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
-        output.close()
     return results, users, busy_before
 
 
 # --- the report -----------------------------------------------------------------------------
-
-
-def _other(cpu: dict[str, float]) -> float:
-    """Cores busy with processes outside the bench (they take CPU from the server)."""
-    return max(cpu["machine"] - cpu["gunicorn"] - cpu["postgres"] - cpu["client"], 0.0)
 
 
 def show(
@@ -990,7 +748,7 @@ def show(
         ("gunicorn CPU (cores)", lambda r: f"{r['cpu']['gunicorn']:.2f}"),
         ("PostgreSQL CPU (cores)", lambda r: f"{r['cpu']['postgres']:.2f}"),
         ("load generator CPU (cores)", lambda r: f"{r['cpu']['client']:.2f}"),
-        ("other processes CPU (cores)", lambda r: f"{_other(r['cpu']):.2f}"),
+        ("other processes CPU (cores)", lambda r: f"{shared.other(r['cpu']):.2f}"),
         (f"machine busy (of {cores} cores)", lambda r: f"{r['cpu']['machine']:.2f}"),
     ]
     for label, cell in rows:
@@ -1053,7 +811,7 @@ def show(
     # The load the think time offers against what the machine can serve: each click (a think)
     # brings one request, or two (a post and the page its redirect leads to).
     per_click = main["requests"] / max(main["clicks"], 1)
-    low, high = _think(options.think)
+    low, high = shared.think_seconds(options.think)
     offered = users * per_click / ((low + high) / 2) if high > 0 else float("inf")
 
     def cpu_ms(row: dict[str, Any]) -> float:
@@ -1083,15 +841,10 @@ def show(
         f"requests, {errors} errors (all phases, lost writes included), p95 {main['p95']:.0f} ms "
         f"(bare {floor['p95']:.0f} ms), {main['throughput']:.1f} req/s (bare ceiling "
         f"{ceiling['throughput']:.0f}), RSS per worker max {rss_max:.0f} MB mean "
-        f"{rss_mean:.0f} MB; other work on the machine {_other(main['cpu']):.2f} of {cores} "
+        f"{rss_mean:.0f} MB; other work on the machine {shared.other(main['cpu']):.2f} of {cores} "
         f"cores; targets: "
         + ", ".join(f"{name} {'met' if ok else 'not met'}" for name, ok in verdict.items())
     )
-
-
-def _think(text: str) -> tuple[float, float]:
-    low, _, high = text.partition("-")
-    return float(low), float(high or low)
 
 
 def main() -> int:
@@ -1102,32 +855,23 @@ def main() -> int:
     parser.add_argument("--ramp-up", type=int, default=RAMP_UP, help="seconds to start users")
     parser.add_argument("--think", default=THINK, help="seconds before a click, MIN-MAX")
     parser.add_argument("--bare-seconds", type=int, default=BARE_SECONDS, help="per bare phase")
-    parser.add_argument("--child", choices=("setup", "check"), help=argparse.SUPPRESS)
-    parser.add_argument("--expected", help=argparse.SUPPRESS)
+    scratch.add_child_arguments(parser)
     options = parser.parse_args()
-    if options.child == "setup":
-        child_setup(options.users)
+    if scratch.run_as_child(options, lambda: child_setup(options.users), child_check):
         return 0
-    if options.child == "check":
-        child_check(options.expected)
-        return 0
-    with tempfile.TemporaryDirectory(prefix="load-") as scratch:
-        folder = Path(scratch)
-        (folder / f"{SETTINGS_MODULE}.py").write_text(
-            BENCH_SETTINGS.format(urls=URLS_MODULE, static=str(folder / "static"))
-        )
-        (folder / f"{URLS_MODULE}.py").write_text(BENCH_URLS)
-        env = {**SERVER_ENV, "PYTHONPATH": os.pathsep.join([scratch, str(ROOT / "src")])}
-        env["VAKWERK_BADGE_SIGNING_KEY"] = badge_key()  # required with DEBUG off
+    with shared.bench_modules(
+        "load.py",
+        "load-",
+        SERVER_ENV,
+        settings=SETTINGS_MODULE,
+        urls=URLS_MODULE,
+        urls_source=shared.BARE_URLS.format(script="load.py"),
+    ) as (folder, env):
         try:
-            with scratch_database(BENCH_DB) as database_url:
+            with scratch.scratch_database(BENCH_DB) as database_url:
                 print(f"Setting up {options.users} users in {BENCH_DB} ...", flush=True)
-                scene = run_child(
-                    Path(__file__),
-                    ["--child", "setup", "--users", str(options.users)],
-                    database_url,
-                    env=env,
-                    show_progress=True,
+                scene = scratch.run_setup(
+                    Path(__file__), ["--users", str(options.users)], database_url, env
                 )
                 server_env = {**os.environ, **env, "DATABASE_URL": database_url}
                 log = folder / "gunicorn.log"
@@ -1143,27 +887,17 @@ def main() -> int:
                     for key, value in u.answers.items()
                     if seen[key] == 1 and key not in uncertain
                 }
-                expected = folder / "expected.json"
-                expected.write_text(
-                    json.dumps(
-                        {
-                            "answers": answers,
-                            "posts": {k: v for u in users for k, v in u.posts.items()},
-                            "uncertain_attempts": sorted(
-                                {a for u in users for a in u.uncertain_attempts}
-                                | {pk for pk, n in walked.items() if n > 1}
-                            ),
-                        }
-                    )
-                )
-                check = run_child(
-                    Path(__file__),
-                    ["--child", "check", "--expected", str(expected)],
-                    database_url,
-                    env=env,
-                )
-                logged = server_problems(log)
-        except PostgresUnavailableError as error:
+                expected = {
+                    "answers": answers,
+                    "posts": {k: v for u in users for k, v in u.posts.items()},
+                    "uncertain_attempts": sorted(
+                        {a for u in users for a in u.uncertain_attempts}
+                        | {pk for pk, n in walked.items() if n > 1}
+                    ),
+                }
+                check = scratch.run_check(Path(__file__), expected, folder, database_url, env)
+                logged = shared.server_problems(log)
+        except scratch.PostgresUnavailableError as error:
             print(error)
             print(f"SUMMARY load: not run ({error})")
             return 0

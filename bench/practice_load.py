@@ -54,12 +54,7 @@ import html
 import json
 import os
 import random
-import re
-import resource
-import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
@@ -67,14 +62,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import _scratch as scratch
+import _server as shared
 import requests
-from _scratch import PostgresUnavailableError, badge_key, run_child, scratch_database
 
-ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "vakwerk_bench_practice"
-HOST = "127.0.0.1"
 PORT = 8766
-BASE = f"http://{HOST}:{PORT}"
+BASE = f"http://{shared.HOST}:{PORT}"
 USERS = 300
 SECONDS = 60
 WORKERS = 4
@@ -84,66 +78,17 @@ TARGET_P95_MS = 200.0
 TARGET_RATIO = 0.5
 KINDS = ("today", "start", "scenario", "choose", "bare")
 PHASES = ("practice", "ceiling", "bare")
-TRANSACTION_CONTROL = frozenset({"BEGIN", "COMMIT", "ROLLBACK"})
 SETTINGS_MODULE = "bench_practice_settings"
 URLS_MODULE = "bench_practice_urls"
 # The production settings, as behind a TLS-terminating reverse proxy. The clients send the
 # proxy's header themselves and carry their cookies by hand: the cookies are Secure, and a client
 # does not send those over plain http.
-PROXY_HEADERS = {"X-Forwarded-Proto": "https", "Referer": f"https://{HOST}:{PORT}/oefenen/"}
-SERVER_ENV = {
-    "VAKWERK_DEBUG": "false",
-    "VAKWERK_SECRET_KEY": "bench-practice-" + "x" * 60,
-    "VAKWERK_ALLOWED_HOSTS": HOST,
-    "VAKWERK_BEHIND_PROXY": "true",
-    "VAKWERK_LOG_LEVEL": "WARNING",
-    "VAKWERK_BADGE_SIGNING_KEY": badge_key(),
-    "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE,
-}
-BENCH_SETTINGS = '''"""practice_load.py: the production settings with the bench URLconf."""
-
-from vakwerk.settings import *  # noqa: F403
-
-ROOT_URLCONF = "{urls}"
-STATIC_ROOT = {static!r}
-'''
-BENCH_URLS = '''"""practice_load.py: the app's URLs plus a bare view (the ceiling)."""
-
-from django.http import HttpRequest, HttpResponse
-from django.urls import include, path
-
-
-def bare(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
-
-
-urlpatterns = [path("bench/bare", bare), path("", include("vakwerk.urls"))]
-'''
-CONTINUE = re.compile(r'href="/oefenen/scenario/(\d+)/"')
-START = re.compile(r'action="/oefenen/start/(\d+)/"')
-SCENARIO = re.compile(r"/oefenen/scenario/(\d+)/$")
-CHOOSE_FORM = re.compile(r'<form[^>]*action="/oefenen/scenario/\d+/kies/"[^>]*>(.*?)</form>', re.S)
-HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
-CHOICE = re.compile(r'class="[^"]*\bvakwerk-choice\b[^"]*"')
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-EXCEPTION = re.compile(r"^[\w.]+(Error|Exception): ")
+PROXY_HEADERS = {"X-Forwarded-Proto": "https", "Referer": f"https://{shared.HOST}:{PORT}/oefenen/"}
+SERVER_ENV = shared.production_env("bench-practice-", SETTINGS_MODULE)
 QUIET_CHECK = 3.0  # seconds of watching the machine before the load, for other work
-STARTED = time.perf_counter()
-
-
-def progress(message: str) -> None:
-    """Progress on standard error (a child's standard output carries its result)."""
-    print(f"  [{time.perf_counter() - STARTED:6.1f} s] {message}", file=sys.stderr, flush=True)
 
 
 # --- set-up and check, in a child process on the scratch database ---------------------------
-
-
-def _django() -> None:
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
 
 
 def _organisation() -> Any:
@@ -169,88 +114,25 @@ def _organisation() -> Any:
 def _employees(organisation: Any, count: int) -> list[dict[str, Any]]:
     """Employees with a user, a membership and a logged-in session each, and their cards."""
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
 
-    from vakwerk.accounts.models import User
-    from vakwerk.organisations.models import Membership
-    from vakwerk.people.models import Employee
     from vakwerk.practice import selectors, services
     from vakwerk.practice.models import Card
 
     assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
-    users = User.objects.bulk_create(
-        User(email=f"oefen{n:04d}@gemeente.example", password="!bench")  # noqa: S106
-        for n in range(count)
-    )
-    Membership.objects.bulk_create(
-        Membership(user=user, organisation=organisation, is_employee=True) for user in users
-    )
-    employees = Employee.objects.bulk_create(
-        Employee(
-            organisation=organisation,
-            user=user,
-            employee_number=str(200_000 + n),
-            first_name="Oefen",
-            last_name=f"Medewerker {n:04d}",
-            email=user.email,
-            job_title="Medewerker",
-        )
-        for n, user in enumerate(users)
+    users, employees = shared.employees_create(
+        organisation, count, email="oefen", number_from=200_000, first_name="Oefen"
     )
     now = timezone.now()
     people = []
     for user, employee in zip(users, employees, strict=True):
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
+        session = shared.login_session(user)
         services.cards_ensure(
             employee=employee, codes=selectors.practice_codes(organisation, employee), now=now
         )
         cards = list(Card.objects.filter(employee=employee).values_list("pk", flat=True))
-        people.append(
-            {"employee": employee.pk, "session": session.session_key, "cards": cards, "user": user}
-        )
+        people.append({"employee": employee.pk, "session": session, "cards": cards, "user": user})
     return people
-
-
-def _statements(
-    client: Any, method: str, url: str, data: dict[str, str] | None = None
-) -> tuple[Any, dict[str, Any]]:
-    """One request through Django's test client: its response (None when the view raised) and
-    the statements it ran, with their SQL time."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    response, problem = None, ""
-    started = time.perf_counter()
-    with CaptureQueriesContext(connection) as captured:
-        try:
-            if method == "GET":
-                response = client.get(url, secure=True)
-            else:
-                response = client.post(url, data or {}, secure=True)
-        except Exception as error:  # reported with the figures; the bench goes on
-            problem = f"{type(error).__name__}: {error}".splitlines()[0]
-    wall_ms = (time.perf_counter() - started) * 1000
-    timed = [
-        (float(q["time"]) * 1000, " ".join(q["sql"].split()))
-        for q in captured.captured_queries
-        if q["sql"] not in TRANSACTION_CONTROL
-    ]
-    slowest = max(timed, default=(0.0, ""))
-    return response, {
-        "queries": len(timed),
-        "writes": sum(1 for _, s in timed if s.split(None, 1)[0] in {"INSERT", "UPDATE", "DELETE"}),
-        "sql_ms": sum(ms for ms, _ in timed),
-        "wall_ms": wall_ms,
-        "slowest_ms": slowest[0],
-        "slowest": slowest[1][:160],
-        "problem": problem,
-    }
 
 
 def _profile(user: Any) -> dict[str, dict[str, Any]]:
@@ -265,7 +147,7 @@ def _profile(user: Any) -> dict[str, dict[str, Any]]:
     from vakwerk.practice.models import Attempt
 
     logging.getLogger("django.request").setLevel(logging.CRITICAL)  # the problem is reported
-    client = Client(HTTP_HOST=HOST)
+    client = Client(HTTP_HOST=shared.HOST)
     client.force_login(user)
     found: dict[str, dict[str, Any]] = {}
 
@@ -274,26 +156,26 @@ def _profile(user: Any) -> dict[str, dict[str, Any]]:
             found[kind] = figures
 
     for _ in range(2):  # the first walk warms caches; of equals the later is kept
-        keep("bare", _statements(client, "GET", "/bench/bare")[1])
-        response, figures = _statements(client, "GET", reverse("practice:today"))
+        keep("bare", shared.statements(client, "GET", "/bench/bare")[1])
+        response, figures = shared.statements(client, "GET", reverse("practice:today"))
         keep("today", figures)
-        cards = START.findall(response.content.decode()) if response else []
+        cards = shared.START.findall(response.content.decode()) if response else []
         if not cards:
             continue
         url = reverse("practice:start", args=[int(cards[0])])
-        response, figures = _statements(client, "POST", url)
+        response, figures = shared.statements(client, "POST", url)
         keep("start", figures)
         if response is None or response.status_code != 302:
             continue
         attempt_id = int(response["Location"].rstrip("/").rsplit("/", 1)[1])
         url = reverse("practice:scenario", args=[attempt_id])
         while True:
-            keep("scenario", _statements(client, "GET", url)[1])
+            keep("scenario", shared.statements(client, "GET", url)[1])
             attempt = Attempt.objects.get(pk=attempt_id)
             if attempt.is_finished:
                 break
             choose = reverse("practice:choose", args=[attempt_id])
-            response, figures = _statements(
+            response, figures = shared.statements(
                 client,
                 "POST",
                 choose,
@@ -307,27 +189,23 @@ def _profile(user: Any) -> dict[str, dict[str, Any]]:
 
 def child_setup(users: int) -> None:
     """Runs in a subprocess whose DATABASE_URL points at the empty scratch database."""
-    _django()
+    shared.django_setup()
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
 
     from vakwerk.practice.models import ScenarioFamily, ScenarioVariant
 
-    assert connection.vendor == "postgresql", connection.vendor
-    assert not settings.DEBUG
-    progress("migrate, cache table and static files")
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
+    shared.prepare_database()
     organisation = _organisation()
-    progress(
+    shared.progress(
         f"scenario packs loaded: {ScenarioFamily.objects.count()} families, "
         f"{ScenarioVariant.objects.count()} variants"
     )
     people = _employees(organisation, users + 1)
     profiled = people.pop()  # one employee outside the load, for the statement counts
-    progress(f"{users} employees with sessions and {sum(len(p['cards']) for p in people)} cards")
+    shared.progress(
+        f"{users} employees with sessions and {sum(len(p['cards']) for p in people)} cards"
+    )
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     profile = _profile(profiled["user"])
@@ -345,7 +223,7 @@ def child_setup(users: int) -> None:
 
 def child_check(path: str) -> None:
     """Compares the attempts in the database with the choices the clients had accepted."""
-    _django()
+    shared.django_setup()
     from vakwerk.practice.models import Attempt
 
     expected = json.loads(Path(path).read_text())
@@ -442,14 +320,13 @@ class Person:
     ) -> requests.Response | None:
         """One request, timed and recorded under ``kind``; None when it failed (recorded as an
         error: an exception, or another status than ``expect``)."""
-        cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         started = time.perf_counter()
         try:
             response = self.http.request(
                 method,
                 BASE + path,
                 data=data,
-                headers={"Cookie": cookie},
+                headers={"Cookie": shared.cookie_header(self.cookies)},
                 allow_redirects=False,
                 timeout=TIMEOUT,
             )
@@ -459,18 +336,13 @@ class Person:
             )
             return None
         elapsed = (time.perf_counter() - started) * 1000
-        self.http.cookies.clear()  # kept by hand below; the jar would not send Secure ones
-        for name, value in response.cookies.get_dict().items():
-            if value:
-                self.cookies[name] = value
-            else:  # a deleted cookie (the messages cookie once read)
-                self.cookies.pop(name, None)
+        shared.keep_cookies(self.http, self.cookies, response)
         ok = response.status_code == expect
         phase.record(kind, elapsed, None if ok else f"{kind} {response.status_code}")
         return response if ok else None
 
     def token(self, page: str) -> str:
-        found = CSRF.search(page)
+        found = shared.CSRF.search(page)
         return found.group(1) if found else self.cookies.get("csrftoken", "")
 
 
@@ -479,12 +351,12 @@ def _begin(person: Person, phase: Phase, rng: random.Random) -> int | None:
     response = person.request(phase, "today", "GET", "/oefenen/", 200)
     if response is None:
         return None
-    running = CONTINUE.search(response.text)
+    running = shared.CONTINUE.search(response.text)
     if running:
         attempt_id = int(running.group(1))
         person.posts.setdefault(attempt_id, 0)
         return attempt_id
-    due = START.findall(response.text)
+    due = shared.START.findall(response.text)
     if due:
         card = int(due[0])
     else:
@@ -501,7 +373,7 @@ def _begin(person: Person, phase: Phase, rng: random.Random) -> int | None:
         302,
         {"csrfmiddlewaretoken": person.token(response.text)},
     )
-    started = SCENARIO.search(response.headers.get("Location", "")) if response else None
+    started = shared.SCENARIO.search(response.headers.get("Location", "")) if response else None
     if response is not None and started is None:
         phase.fail("start: redirected elsewhere than a scenario")
     if started is None:
@@ -517,8 +389,8 @@ def _walk(person: Person, phase: Phase, rng: random.Random, attempt_id: int) -> 
         response = person.request(phase, "scenario", "GET", page, 200)
         if response is None:
             return
-        form = CHOOSE_FORM.search(response.text)
-        choices = len(CHOICE.findall(form.group(1))) if form else 0
+        form = shared.CHOOSE_FORM.search(response.text)
+        choices = len(shared.CHOICE.findall(form.group(1))) if form else 0
         if choices == 0:
             if "vakwerk-situation" in response.text:
                 with phase.lock:
@@ -529,7 +401,7 @@ def _walk(person: Person, phase: Phase, rng: random.Random, attempt_id: int) -> 
         assert form is not None
         # What the browser posts: the form's hidden fields (CSRF token, node, step) and the
         # button pressed.
-        data = {name: html.unescape(value) for name, value in HIDDEN.findall(form.group(1))}
+        data = {name: html.unescape(value) for name, value in shared.HIDDEN.findall(form.group(1))}
         if "node" not in data:
             phase.fail("scenario: choices without a node")
             return
@@ -573,57 +445,7 @@ def client(person: Person, phase: Phase, seed: int) -> None:
         practise(person, phase, seed)
 
 
-# --- CPU of the parts -----------------------------------------------------------------------
-
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _ticks(pid: int, with_children: bool) -> int:
-    """User and system CPU of a process in clock ticks (with its reaped children's)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0
-    return sum(int(f) for f in fields[11 : 15 if with_children else 13])
-
-
-def _tree_seconds(root: int | None) -> float:
-    """CPU seconds of a process, its reaped children and its live children."""
-    if root is None:
-        return 0.0
-    children = subprocess.run(["pgrep", "-P", str(root)], capture_output=True, text=True)
-    ticks = _ticks(root, True) + sum(_ticks(int(pid), False) for pid in children.stdout.split())
-    return ticks / TICK
-
-
-def _postmaster() -> int | None:
-    found = subprocess.run(["pgrep", "-o", "-x", "postgres"], capture_output=True, text=True)
-    return int(found.stdout.split()[0]) if found.stdout.split() else None
-
-
-def _machine_busy() -> float:
-    """CPU seconds the whole machine was busy (all but idle and iowait)."""
-    fields = [int(f) for f in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    return (sum(fields[:8]) - fields[3] - fields[4]) / TICK
-
-
-def _cpu(server: int) -> dict[str, float]:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    return {
-        "gunicorn": _tree_seconds(server),
-        "postgres": _tree_seconds(_postmaster()),
-        "client": own.ru_utime + own.ru_stime,
-        "machine": _machine_busy(),
-    }
-
-
 # --- a phase --------------------------------------------------------------------------------
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[int(share * (len(ordered) - 1))] if ordered else float("nan")
 
 
 def run_phase(
@@ -635,52 +457,24 @@ def run_phase(
         threading.Thread(target=client, args=(person, phase, seed + index), daemon=True)
         for index, person in enumerate(people)
     ]
-    before = _cpu(server)
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    duration = time.monotonic() - started
-    after = _cpu(server)
+    before = shared.cpu(server)
+    duration = shared.run_threads(threads)
+    after = shared.cpu(server)
     everything = [ms for values in phase.latencies.values() for ms in values]
     answered = phase.answered
     return {
+        **shared.timings(everything),
         "requests": len(everything),
         "throughput": answered / duration,
-        "p50": _percentile(everything, 0.50),
-        "p95": _percentile(everything, 0.95),
-        "p99": _percentile(everything, 0.99),
         "errors": len(phase.errors),
         "finished": phase.finished,
         "off_schedule": phase.off_schedule,
         "clicks": phase.clicks,
         "cpu": {part: (after[part] - before[part]) / duration for part in after},
         "server_ms": 1000 * (after["gunicorn"] - before["gunicorn"]) / max(answered, 1),
-        "kinds": {
-            kind: {
-                "n": len(values),
-                "p50": _percentile(values, 0.50),
-                "p95": _percentile(values, 0.95),
-                "p99": _percentile(values, 0.99),
-            }
-            for kind, values in phase.latencies.items()
-        },
+        "kinds": {kind: shared.timings(values) for kind, values in phase.latencies.items()},
         "problems": Counter(phase.errors).most_common(),
     }
-
-
-def _wait_until_up(server: subprocess.Popen[bytes]) -> None:
-    for _ in range(200):
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode}")
-        try:
-            if requests.get(BASE + "/bench/bare", headers=PROXY_HEADERS, timeout=2).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError("gunicorn did not answer within a minute")
 
 
 def _warm_up(people: list[Person]) -> None:
@@ -690,58 +484,31 @@ def _warm_up(people: list[Person]) -> None:
         person.request(phase, "today", "GET", "/oefenen/", 200)
         person.request(phase, "bare", "GET", "/bench/bare", 200)
     if phase.errors:  # the phases count them
-        progress(f"the warm-up had errors: {', '.join(sorted(set(phase.errors)))}")
-
-
-def server_problems(log: Path) -> list[tuple[int, str]]:
-    """The exceptions and critical lines of the server's log, most frequent first (the log
-    itself stays out of the report: a broken page under load writes thousands of tracebacks)."""
-    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
-    found = Counter(
-        line.strip()[:200] for line in lines if EXCEPTION.match(line) or "[CRITICAL]" in line
-    )
-    return [(count, line) for line, count in found.most_common(5)]
+        shared.progress(f"the warm-up had errors: {', '.join(sorted(set(phase.errors)))}")
 
 
 def load(
     scene: dict[str, Any], env: dict[str, str], options: argparse.Namespace, log: Path
 ) -> tuple[dict[str, dict[str, Any]], list[Person]]:
     """Gunicorn on the scratch database (its output into ``log``) and the three phases."""
-    seconds, think = options.seconds, _think(options.think)
+    seconds, think = options.seconds, shared.think_seconds(options.think)
     people = [Person(p["session"], p["cards"], scene["session_cookie"]) for p in scene["people"]]
-    command = [sys.executable, "-m", "gunicorn", "vakwerk.wsgi", "--worker-class", "sync"]
-    command += ["--workers", str(options.workers), "--bind", f"{HOST}:{PORT}"]
-    command += ["--timeout", "60", "--log-level", "warning"]
-    output = log.open("w")
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     results: dict[str, dict[str, Any]] = {}
-    try:
-        _wait_until_up(server)
-        busy = _machine_busy()
-        time.sleep(QUIET_CHECK)
-        scene["busy_before"] = (_machine_busy() - busy) / QUIET_CHECK
+    with shared.gunicorn(options.workers, PORT, env, log) as server:
+        shared.wait_until_up(server, BASE + "/bench/bare", PROXY_HEADERS)
+        scene["busy_before"] = shared.quiet_check(QUIET_CHECK)
         _warm_up(people)
         for name, label, pause in (
             ("practice", f"practice with think time {think[0]:g}-{think[1]:g} s", think),
             ("ceiling", "practice without think time", (0.0, 0.0)),
             ("bare", "the bare view without think time", (0.0, 0.0)),
         ):
-            progress(f"{len(people)} employees for {seconds} s: {label} ...")
+            shared.progress(f"{len(people)} employees for {seconds} s: {label} ...")
             results[name] = run_phase(name, people, seconds, pause, server.pid)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
-        output.close()
     return results, people
 
 
 # --- the report -----------------------------------------------------------------------------
-
-
-def _other(cpu: dict[str, float]) -> float:
-    """Cores busy with processes outside the bench (another program on the same machine takes
-    CPU from the server and makes every figure here worse)."""
-    return max(cpu["machine"] - cpu["gunicorn"] - cpu["postgres"] - cpu["client"], 0.0)
 
 
 def report(
@@ -785,7 +552,7 @@ def report(
         ("gunicorn CPU (cores)", lambda r: f"{r['cpu']['gunicorn']:.2f}"),
         ("PostgreSQL CPU (cores)", lambda r: f"{r['cpu']['postgres']:.2f}"),
         ("load generator CPU (cores)", lambda r: f"{r['cpu']['client']:.2f}"),
-        ("other processes CPU (cores)", lambda r: f"{_other(r['cpu']):.2f}"),
+        ("other processes CPU (cores)", lambda r: f"{shared.other(r['cpu']):.2f}"),
         (f"machine busy (of {cores} cores)", lambda r: f"{r['cpu']['machine']:.2f}"),
         ("gunicorn CPU per request (ms)", lambda r: f"{r['server_ms']:.1f}"),
     ]
@@ -837,7 +604,7 @@ def report(
         f"{ceiling['cpu']['machine']:.2f} of {cores} cores busy, gunicorn "
         f"{ceiling['cpu']['gunicorn']:.2f}, PostgreSQL {ceiling['cpu']['postgres']:.2f}, the "
         f"load generator {ceiling['cpu']['client']:.2f}, other processes on the machine "
-        f"{_other(ceiling['cpu']):.2f}; gunicorn spent "
+        f"{shared.other(ceiling['cpu']):.2f}; gunicorn spent "
         f"{ceiling['server_ms']:.1f} ms CPU per practice request against "
         f"{baseline['server_ms']:.1f} ms per bare request. Slowest kind with think time: "
         f"{slowest} (p95 {practice['kinds'].get(slowest, {}).get('p95', 0):.0f} ms, "
@@ -860,7 +627,7 @@ def report(
     # The load the think time offers: each click (a think) brings a few requests at once (a
     # choice, its redirect back to the scenario page; the ending's today page and start).
     per_click = practice["requests"] / max(practice["clicks"], 1)
-    low, high = _think(options.think)
+    low, high = shared.think_seconds(options.think)
     offered = users * per_click / ((low + high) / 2) if high > 0 else float("inf")
     print(
         f"Offered load with think time: {users} clients x {per_click:.2f} requests per click / "
@@ -894,15 +661,10 @@ def report(
         f"errors {errors} (all phases), answers lost {check['lost']}, counted twice "
         f"{check['doubled']}; throughput practice {ceiling['throughput']:.1f} req/s vs bare "
         f"{baseline['throughput']:.1f} req/s = {ratio:.2f} x; other work on the machine "
-        f"{_other(practice['cpu']):.2f}/{_other(ceiling['cpu']):.2f}/{_other(baseline['cpu']):.2f}"
+        f"{shared.other(practice['cpu']):.2f}/{shared.other(ceiling['cpu']):.2f}/{shared.other(baseline['cpu']):.2f}"
         f" of {cores} cores; "
         + "; ".join(f"{name}: {'met' if ok else 'not met'}" for name, ok in verdict.items())
     )
-
-
-def _think(text: str) -> tuple[float, float]:
-    low, _, high = text.partition("-")
-    return float(low), float(high or low)
 
 
 def main() -> int:
@@ -911,50 +673,34 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=SECONDS, help="per phase")
     parser.add_argument("--workers", type=int, default=WORKERS)
     parser.add_argument("--think", default=THINK, help="seconds before a click, MIN-MAX")
-    parser.add_argument("--child", choices=("setup", "check"), help=argparse.SUPPRESS)
-    parser.add_argument("--expected", help=argparse.SUPPRESS)
+    scratch.add_child_arguments(parser)
     options = parser.parse_args()
-    if options.child == "setup":
-        child_setup(options.users)
+    if scratch.run_as_child(options, lambda: child_setup(options.users), child_check):
         return 0
-    if options.child == "check":
-        child_check(options.expected)
-        return 0
-    with tempfile.TemporaryDirectory(prefix="practice-load-") as scratch:
-        folder = Path(scratch)
-        (folder / f"{SETTINGS_MODULE}.py").write_text(
-            BENCH_SETTINGS.format(urls=URLS_MODULE, static=str(folder / "static"))
-        )
-        (folder / f"{URLS_MODULE}.py").write_text(BENCH_URLS)
-        env = {**SERVER_ENV, "PYTHONPATH": os.pathsep.join([scratch, str(ROOT / "src")])}
+    with shared.bench_modules(
+        "practice_load.py",
+        "practice-load-",
+        SERVER_ENV,
+        settings=SETTINGS_MODULE,
+        urls=URLS_MODULE,
+        urls_source=shared.BARE_URLS.format(script="practice_load.py"),
+    ) as (folder, env):
         try:
-            with scratch_database(BENCH_DB) as database_url:
+            with scratch.scratch_database(BENCH_DB) as database_url:
                 print(f"Setting up {options.users} employees in {BENCH_DB} ...", flush=True)
-                scene = run_child(
-                    Path(__file__),
-                    ["--child", "setup", "--users", str(options.users)],
-                    database_url,
-                    env=env,
-                    show_progress=True,
+                scene = scratch.run_setup(
+                    Path(__file__), ["--users", str(options.users)], database_url, env
                 )
                 server_env = {**os.environ, **env, "DATABASE_URL": database_url}
                 results, people = load(scene, server_env, options, folder / "gunicorn.log")
-                expected = folder / "expected.json"
                 posts = {k: v for person in people for k, v in person.posts.items()}
                 uncertain = sorted({a for person in people for a in person.uncertain})
                 employees = [p["employee"] for p in scene["people"]]
-                expected.write_text(
-                    json.dumps({"posts": posts, "uncertain": uncertain, "employees": employees})
-                )
-                check = run_child(
-                    Path(__file__),
-                    ["--child", "check", "--expected", str(expected)],
-                    database_url,
-                    env=env,
-                )
+                expected = {"posts": posts, "uncertain": uncertain, "employees": employees}
+                check = scratch.run_check(Path(__file__), expected, folder, database_url, env)
                 check["uncertain"] = len(uncertain)
-                logged = server_problems(folder / "gunicorn.log")
-        except PostgresUnavailableError as error:
+                logged = shared.server_problems(folder / "gunicorn.log")
+        except scratch.PostgresUnavailableError as error:
             print(error)
             print(f"SUMMARY practice_load: not run ({error})")
             return 0

@@ -61,19 +61,17 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import _scratch as scratch
+import _server as shared
 import requests
-from _scratch import PostgresUnavailableError, badge_key, run_child, scratch_database
 
-ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "vakwerk_bench_scale"
-HOST = "127.0.0.1"
 PORTS = (8771, 8772)
 GUNICORN_WORKERS = 2
 TASKS = 2000
@@ -89,22 +87,7 @@ SETTINGS_MODULE = "bench_scale_settings"
 URLS_MODULE = "bench_scale_urls"
 TASKS_MODULE = "bench_scale_tasks"
 TASK_TABLE = "django_tasks_database_dbtaskresult"
-SERVER_ENV = {
-    "VAKWERK_DEBUG": "false",
-    "VAKWERK_SECRET_KEY": "bench-scale-" + "x" * 60,
-    "VAKWERK_ALLOWED_HOSTS": HOST,
-    "VAKWERK_BEHIND_PROXY": "true",
-    "VAKWERK_LOG_LEVEL": "WARNING",
-    "VAKWERK_BADGE_SIGNING_KEY": badge_key(),
-    "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE,
-}
-BENCH_SETTINGS = '''"""scale_out.py: the production settings with the bench URLconf."""
-
-from vakwerk.settings import *  # noqa: F403
-
-ROOT_URLCONF = "{urls}"
-STATIC_ROOT = {static!r}
-'''
+SERVER_ENV = shared.production_env("bench-scale-", SETTINGS_MODULE)
 BENCH_URLS = '''"""scale_out.py: the app's URLs plus an endpoint that enqueues the bench task."""
 
 import os
@@ -154,47 +137,25 @@ def record(context, token: str) -> int:
         )
         return int(cursor.fetchone()[0])
 '''
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-STARTED = time.perf_counter()
-
-
-def progress(message: str) -> None:
-    print(f"  [{time.perf_counter() - STARTED:6.1f} s] {message}", file=sys.stderr, flush=True)
 
 
 # --- set-up and check, in a child process on the scratch database ---------------------------
 
 
-def _django() -> None:
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
-
-
 def child_setup(employees: int) -> None:
     """Schema, one organisation with employees and a running campaign, and an operator with a
     session (MFA enrolled, logged in with password and TOTP as allauth records it)."""
-    _django()
+    shared.django_setup()
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
 
     from vakwerk.accounts.models import User
     from vakwerk.accounts.services import totp_enrol
     from vakwerk.nudges.models import Campaign
-    from vakwerk.organisations.models import Membership, Organisation
-    from vakwerk.people.models import Employee
+    from vakwerk.organisations.models import Organisation
 
-    assert connection.vendor == "postgresql", connection.vendor
-    assert not settings.DEBUG
-    progress("migrate, cache table and static files")
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
+    shared.prepare_database()
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TABLE bench_task_effect (id bigserial PRIMARY KEY, token text NOT NULL,"
@@ -202,24 +163,8 @@ def child_setup(employees: int) -> None:
             " done_at timestamptz NOT NULL DEFAULT clock_timestamp())"
         )
     organisation = Organisation.objects.create(slug="bench", name="Gemeente Bench")
-    users = User.objects.bulk_create(
-        User(email=f"schaal{n:04d}@gemeente.example", password="!bench")  # noqa: S106
-        for n in range(employees)
-    )
-    Membership.objects.bulk_create(
-        Membership(user=user, organisation=organisation, is_employee=True) for user in users
-    )
-    Employee.objects.bulk_create(
-        Employee(
-            organisation=organisation,
-            user=user,
-            employee_number=str(300_000 + n),
-            first_name="Schaal",
-            last_name=f"Medewerker {n:04d}",
-            email=user.email,
-            job_title="Medewerker",
-        )
-        for n, user in enumerate(users)
+    shared.employees_create(
+        organisation, employees, email="schaal", number_from=300_000, first_name="Schaal"
     )
     today = timezone.localdate()
     Campaign.objects.create(
@@ -230,21 +175,21 @@ def child_setup(employees: int) -> None:
     )
     operator = User.objects.create(email="operator@vakwerk.example", is_operator=True)
     authenticator = totp_enrol(user=operator, secret=TOTP_SECRET)
-    session = SessionStore()
-    session[SESSION_KEY] = str(operator.pk)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-    session[HASH_SESSION_KEY] = operator.get_session_auth_hash()
     now = time.time()
-    session["account_authentication_methods"] = [
-        {"method": "password", "at": now, "email": operator.email},
-        {"method": "mfa", "at": now, "id": authenticator.pk, "type": "totp"},
-    ]
-    session.create()
-    progress(f"{employees} employees, a running campaign and an operator")
+    session = shared.login_session(
+        operator,
+        {
+            "account_authentication_methods": [
+                {"method": "password", "at": now, "email": operator.email},
+                {"method": "mfa", "at": now, "id": authenticator.pk, "type": "totp"},
+            ]
+        },
+    )
+    shared.progress(f"{employees} employees, a running campaign and an operator")
     print(
         json.dumps(
             {
-                "session": session.session_key,
+                "session": session,
                 "session_cookie": settings.SESSION_COOKIE_NAME,
                 "csrf_cookie": settings.CSRF_COOKIE_NAME,
             }
@@ -254,7 +199,7 @@ def child_setup(employees: int) -> None:
 
 def child_check(path: str) -> None:
     """Compares the database with what the clients had accepted."""
-    _django()
+    shared.django_setup()
     from django.db import connection
     from django_tasks_db.models import DBTaskResult
 
@@ -379,14 +324,12 @@ class Cluster:
         log = (self.folder / f"{name}.{self.starts[name]}.log").open("w")
         self.logs.append(log)
         return subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            command, cwd=shared.ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
         )
 
     def start_server(self, index: int) -> None:
         port = PORTS[index]
-        command = [sys.executable, "-m", "gunicorn", "vakwerk.wsgi", "--worker-class", "sync"]
-        command += ["--workers", str(GUNICORN_WORKERS), "--bind", f"{HOST}:{port}"]
-        command += ["--timeout", "60", "--graceful-timeout", "30", "--log-level", "warning"]
+        command = shared.gunicorn_command(GUNICORN_WORKERS, port, graceful_timeout=30)
         self.servers[index] = self._spawn(f"gunicorn-{index + 1}", command)
 
     def wait_server(self, index: int) -> None:
@@ -395,7 +338,7 @@ class Cluster:
             if server.poll() is not None:
                 raise RuntimeError(f"gunicorn {index + 1} exited with {server.returncode}")
             try:
-                if requests.get(f"http://{HOST}:{port}/bench/ping", timeout=2).ok:
+                if requests.get(f"http://{shared.HOST}:{port}/bench/ping", timeout=2).ok:
                     return
             except requests.RequestException:
                 pass
@@ -524,7 +467,9 @@ class Load:
             for index in order:
                 port = PORTS[index]
                 try:
-                    answer = requests.post(f"http://{HOST}:{port}{path}", timeout=TIMEOUT, **kwargs)
+                    answer = requests.post(
+                        f"http://{shared.HOST}:{port}{path}", timeout=TIMEOUT, **kwargs
+                    )
                     return answer, port
                 except requests.RequestException as error:
                     if not _refused(error) or time.monotonic() > deadline:
@@ -582,11 +527,13 @@ class Operator:
         port = PORTS[index]
         headers = {"X-Forwarded-Proto": "https", "Cookie": self._cookies()}
         try:
-            page = requests.get(f"http://{HOST}:{port}/taken/", headers=headers, timeout=TIMEOUT)
+            page = requests.get(
+                f"http://{shared.HOST}:{port}/taken/", headers=headers, timeout=TIMEOUT
+            )
         except requests.RequestException as error:
             self.errors.append(f"job list /taken/ on {port}: {type(error).__name__}")
         else:
-            found = CSRF.search(page.text)
+            found = shared.CSRF.search(page.text)
             cookie = page.cookies.get(self.scene["csrf_cookie"])
             if page.status_code == 200 and found is not None and cookie is not None:
                 self.csrf = (cookie, found.group(1))
@@ -599,7 +546,7 @@ class Operator:
         for name in JOB_NAMES:
             post_headers = {
                 "X-Forwarded-Proto": "https",
-                "Referer": f"https://{HOST}:{port}/taken/",
+                "Referer": f"https://{shared.HOST}:{port}/taken/",
                 "Cookie": self._cookies({self.scene["csrf_cookie"]: cookie}),
             }
             try:
@@ -640,14 +587,16 @@ def run(cluster: Cluster, database: Database, scene: dict[str, Any], total: int)
         # A rolling restart: out of the proxy first (new requests go to the other process),
         # a moment for what it has accepted, then a graceful stop, a start and back in.
         load.draining.add(0)
-        events.append(f"{time.perf_counter() - STARTED:6.1f} s gunicorn 1 out of the proxy")
+        events.append(f"{time.perf_counter() - shared.STARTED:6.1f} s gunicorn 1 out of the proxy")
         time.sleep(1.0)
         cluster.stop_server(0)
-        events.append(f"{time.perf_counter() - STARTED:6.1f} s gunicorn 1 stopped (SIGTERM)")
+        events.append(f"{time.perf_counter() - shared.STARTED:6.1f} s gunicorn 1 stopped (SIGTERM)")
         cluster.start_server(0)
         cluster.wait_server(0)
         load.draining.discard(0)
-        events.append(f"{time.perf_counter() - STARTED:6.1f} s gunicorn 1 answers again, back in")
+        events.append(
+            f"{time.perf_counter() - shared.STARTED:6.1f} s gunicorn 1 answers again, back in"
+        )
 
     killed: dict[str, Any] = {}
 
@@ -662,17 +611,19 @@ def run(cluster: Cluster, database: Database, scene: dict[str, Any], total: int)
         cluster.kill_worker(0)
         killed.update(worker_id=worker_id, running=database.running_in(worker_id))
         events.append(
-            f"{time.perf_counter() - STARTED:6.1f} s db_worker 1 killed (SIGKILL) at "
+            f"{time.perf_counter() - shared.STARTED:6.1f} s db_worker 1 killed (SIGKILL) at "
             f"{database.effects()} effects; running in it: {', '.join(killed['running']) or '-'}"
         )
         time.sleep(2)
         cluster.start_worker(0)
         killed["restarted"] = True
-        events.append(f"{time.perf_counter() - STARTED:6.1f} s db_worker 1 started again")
+        events.append(f"{time.perf_counter() - shared.STARTED:6.1f} s db_worker 1 started again")
 
-    progress(f"{total} tasks through {CLIENTS} clients, jobs started {ROUNDS} x on both apps")
+    shared.progress(
+        f"{total} tasks through {CLIENTS} clients, jobs started {ROUNDS} x on both apps"
+    )
     operator.round()
-    events.append(f"{time.perf_counter() - STARTED:6.1f} s job round 1 (both apps)")
+    events.append(f"{time.perf_counter() - shared.STARTED:6.1f} s job round 1 (both apps)")
     clients = [threading.Thread(target=load.client) for _ in range(CLIENTS)]
     load.started = time.perf_counter()
     for thread in clients:
@@ -687,18 +638,19 @@ def run(cluster: Cluster, database: Database, scene: dict[str, Any], total: int)
         if not second_round and len(load.accepted) >= 0.5 * total:
             second_round = True
             background(operator.round)
-            events.append(f"{time.perf_counter() - STARTED:6.1f} s job round 2 (both apps)")
+            events.append(f"{time.perf_counter() - shared.STARTED:6.1f} s job round 2 (both apps)")
         if not crashed and database.effects() >= total / 2:
             crashed = True
             crash = background(crash_worker)
         if crashed and not third_round and killed.get("restarted"):
             third_round = True
             background(operator.round)
-            events.append(f"{time.perf_counter() - STARTED:6.1f} s job round 3 (both apps)")
+            events.append(f"{time.perf_counter() - shared.STARTED:6.1f} s job round 3 (both apps)")
         if not any(thread.is_alive() for thread in clients) and not load.finished:
             load.finished = time.perf_counter()
             events.append(
-                f"{time.perf_counter() - STARTED:6.1f} s all {done} enqueue requests answered"
+                f"{time.perf_counter() - shared.STARTED:6.1f} s all {done} enqueue requests"
+                " answered"
             )
         if load.finished and crashed and (third_round or not (crash and crash.is_alive())):
             break
@@ -708,7 +660,7 @@ def run(cluster: Cluster, database: Database, scene: dict[str, Any], total: int)
         time.sleep(0.05)
     for thread in helpers:
         thread.join()
-    progress("waiting until the queue is empty")
+    shared.progress("waiting until the queue is empty")
     deadline = time.perf_counter() + DRAIN_TIMEOUT
     stuck_ids = set(killed.get("running", []))
     while time.perf_counter() < deadline:
@@ -721,7 +673,7 @@ def run(cluster: Cluster, database: Database, scene: dict[str, Any], total: int)
     # if the backend retried it.
     time.sleep(3)
     states = database.queue()
-    events.append(f"{time.perf_counter() - STARTED:6.1f} s queue drained: {states}")
+    events.append(f"{time.perf_counter() - shared.STARTED:6.1f} s queue drained: {states}")
     killed["after"] = {}
     for held in killed.get("running", []):
         task_id = held.split(" ", 1)[0]
@@ -789,7 +741,7 @@ def report(outcome: dict[str, Any], check: dict[str, Any], logged: list[tuple[in
     for row in tasks["stuck"]:
         print(
             f"  task {row['id']} (token {row['token']}) is still RUNNING "
-            f"{time.perf_counter() - STARTED:.0f} s into the run, claimed by "
+            f"{time.perf_counter() - shared.STARTED:.0f} s into the run, claimed by "
             f"{', '.join(row['workers'])}"
             f"{' (the killed worker)' if row['in_killed_worker'] else ''}; its work "
             + ("had happened before the kill" if row["effect"] else "never happened")
@@ -859,32 +811,24 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=TASKS)
     parser.add_argument("--employees", type=int, default=EMPLOYEES)
-    parser.add_argument("--child", choices=("setup", "check"), help=argparse.SUPPRESS)
-    parser.add_argument("--expected", help=argparse.SUPPRESS)
+    scratch.add_child_arguments(parser)
     options = parser.parse_args()
-    if options.child == "setup":
-        child_setup(options.employees)
+    if scratch.run_as_child(options, lambda: child_setup(options.employees), child_check):
         return 0
-    if options.child == "check":
-        child_check(options.expected)
-        return 0
-    with tempfile.TemporaryDirectory(prefix="scale-out-") as scratch:
-        folder = Path(scratch)
-        (folder / f"{SETTINGS_MODULE}.py").write_text(
-            BENCH_SETTINGS.format(urls=URLS_MODULE, static=str(folder / "static"))
-        )
-        (folder / f"{URLS_MODULE}.py").write_text(BENCH_URLS.format(tasks=TASKS_MODULE))
-        (folder / f"{TASKS_MODULE}.py").write_text(BENCH_TASKS.format(work=WORK_SECONDS))
-        env = {**SERVER_ENV, "PYTHONPATH": os.pathsep.join([scratch, str(ROOT / "src")])}
+    with shared.bench_modules(
+        "scale_out.py",
+        "scale-out-",
+        SERVER_ENV,
+        settings=SETTINGS_MODULE,
+        urls=URLS_MODULE,
+        urls_source=BENCH_URLS.format(tasks=TASKS_MODULE),
+        more={TASKS_MODULE: BENCH_TASKS.format(work=WORK_SECONDS)},
+    ) as (folder, env):
         try:
-            with scratch_database(BENCH_DB) as database_url:
+            with scratch.scratch_database(BENCH_DB) as database_url:
                 print(f"Setting up {options.employees} employees in {BENCH_DB} ...", flush=True)
-                scene = run_child(
-                    Path(__file__),
-                    ["--child", "setup", "--employees", str(options.employees)],
-                    database_url,
-                    env=env,
-                    show_progress=True,
+                scene = scratch.run_setup(
+                    Path(__file__), ["--employees", str(options.employees)], database_url, env
                 )
                 cluster = Cluster({**os.environ, **env, "DATABASE_URL": database_url}, folder)
                 database = Database(database_url)
@@ -894,30 +838,20 @@ def main() -> int:
                         cluster.start_worker(index)
                     for index in range(len(PORTS)):
                         cluster.wait_server(index)
-                    progress("2 gunicorn processes and 2 db_workers are up")
+                    shared.progress("2 gunicorn processes and 2 db_workers are up")
                     outcome = run(cluster, database, scene, options.tasks)
                 finally:
                     cluster.stop_all()
                     database.connection.close()
                 load: Load = outcome["load"]
-                expected = folder / "expected.json"
-                expected.write_text(
-                    json.dumps(
-                        {
-                            "accepted": load.accepted,
-                            "uncertain": load.uncertain,
-                            "killed_worker": outcome["killed"].get("worker_id", ""),
-                        }
-                    )
-                )
-                check = run_child(
-                    Path(__file__),
-                    ["--child", "check", "--expected", str(expected)],
-                    database_url,
-                    env=env,
-                )
+                expected = {
+                    "accepted": load.accepted,
+                    "uncertain": load.uncertain,
+                    "killed_worker": outcome["killed"].get("worker_id", ""),
+                }
+                check = scratch.run_check(Path(__file__), expected, folder, database_url, env)
                 logged = cluster.problems()
-        except PostgresUnavailableError as error:
+        except scratch.PostgresUnavailableError as error:
             print(error)
             print(f"SUMMARY scale_out: not run ({error})")
             return 0
