@@ -8,7 +8,7 @@ threshold are left out, exactly as on the pages (see ``privacy``); "cannot judge
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 from vakwerk.assessments.models import (
     FREQUENCY_CATEGORIES,
@@ -66,12 +66,16 @@ def evidence_rows(round_: Round) -> Iterator[dict[str, object]]:
     yield from sjt_evidence_rows(round_)
 
 
-def evidence_csv(*, round_: Round, actor: Actor) -> str:
+def evidence_csv(*, round_: Round, actor: Actor, leave_out: Collection[str] = ()) -> str:
+    """The round's evidence as CSV, without the rows of the people in ``leave_out`` (their
+    ``person`` keys): those whose individual results the downloader may not see."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     count = 0
     for row in evidence_rows(round_):
+        if row["person"] in leave_out:
+            continue
         writer.writerow(row)
         count += 1
     audit_log(
