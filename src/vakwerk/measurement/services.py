@@ -25,6 +25,7 @@ from vakwerk.assessments.evidence import evidence_rows
 from vakwerk.assessments.models import FREQUENCY_CATEGORIES, Frequency, Round, RoundStatus
 from vakwerk.assessments.privacy import person_key
 from vakwerk.audit.services import Actor, audit_log
+from vakwerk.badges.services import badges_revoke_below_target
 from vakwerk.frameworks.models import Indicator
 from vakwerk.measurement.calibration import calibration_record
 from vakwerk.measurement.engine import (
@@ -110,14 +111,17 @@ def estimates_request(*, round_: Round, actor: Actor) -> EstimateRun:
     return run
 
 
-def estimates_compute(*, run_id: int) -> str:
+def estimates_compute(*, run_id: int, resume: bool = False) -> str:
     """Compute and store the estimates of a queued run; returns the run's final status.
 
     Not atomic itself: progress is committed as it goes so HR can follow it. The estimates
     are written in one transaction at the end; on any failure nothing is written, the run is
-    marked failed with the reason, and the round keeps its previous estimates.
+    marked failed with the reason, and the round keeps its previous estimates. With
+    ``resume`` (the run's own task, put back after its worker died) a run left running is
+    computed again from the start.
     """
-    started = EstimateRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+    claimable = [RunStatus.QUEUED, RunStatus.RUNNING] if resume else [RunStatus.QUEUED]
+    started = EstimateRun.objects.filter(pk=run_id, status__in=claimable).update(
         status=RunStatus.RUNNING,
         started_at=timezone.now(),
         progress=0,
@@ -229,6 +233,7 @@ def _compute(run: EstimateRun) -> int:
                 "engine_version": ENGINE_VERSION,
             },
         )
+        badges_revoke_below_target(organisation=run.organisation, employee_ids=employee_of.values())
     return len(rows)
 
 

@@ -92,6 +92,13 @@ JOBS: dict[str, Job] = {
             _("Emails the weekly digest to employees and managers."),
         ),
         Job(
+            "xapi",
+            "0 5 * * *",
+            "day",
+            "vakwerk.api.xapi.statements_resend",
+            _("Sends xAPI statements that still wait to each organisation's LRS."),
+        ),
+        Job(
             "retention",
             "30 3 * * *",
             "day",
@@ -118,15 +125,19 @@ def period_of(period: Period, now: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-def job_run(name: str, *, now: datetime | None = None) -> JobRun | None:
+def job_run(name: str, *, now: datetime | None = None, task_id: str = "") -> JobRun | None:
     """Run the job ``name`` for the period of ``now`` unless that period already ran.
+
+    ``task_id`` is the task delivery that runs it (kept in the run's details while it runs):
+    when that same delivery comes back to a run it left "running", its worker died and
+    ``task_worker`` put it back, so it takes the run over at once.
 
     Returns the run, or None when it was skipped (already done, or running elsewhere).
     """
     job = JOBS[name]
     now = now or timezone.now()
     period = period_of(job.period, now)
-    run = _claim(job.name, period, now)
+    run = _claim(job.name, period, now, task_id)
     if run is None:
         logger.info("Job %s for %s already ran or is running; skipped", name, period)
         return None
@@ -149,23 +160,27 @@ def job_run(name: str, *, now: datetime | None = None) -> JobRun | None:
     return run
 
 
-def _claim(job: str, period: str, now: datetime) -> JobRun | None:
+def _claim(job: str, period: str, now: datetime, task_id: str = "") -> JobRun | None:
     """Record that this process runs ``job`` for ``period``; None when another run has it."""
+    holder = {"task": task_id} if task_id else {}
     try:
         with transaction.atomic():
-            return JobRun.objects.create(job=job, period=period, started_at=now)
+            return JobRun.objects.create(job=job, period=period, started_at=now, details=holder)
     except IntegrityError:
         pass
     with transaction.atomic():
         run = JobRun.objects.select_for_update().get(job=job, period=period)
-        stale = run.status == JobStatus.RUNNING and run.started_at < timezone.now() - STALE_AFTER
-        if run.status != JobStatus.FAILED and not stale:
+        running = run.status == JobStatus.RUNNING
+        stale = running and run.started_at < timezone.now() - STALE_AFTER
+        resumed = running and bool(task_id) and run.details.get("task") == task_id
+        if run.status != JobStatus.FAILED and not stale and not resumed:
             return None
         run.status = JobStatus.RUNNING
         run.started_at = now
         run.finished_at = None
         run.attempts += 1
-        run.save(update_fields=["status", "started_at", "finished_at", "attempts"])
+        run.details = holder
+        run.save(update_fields=["status", "started_at", "finished_at", "attempts", "details"])
         return run
 
 
