@@ -113,12 +113,17 @@ def resource_types(request: HttpRequest, client: ScimClient) -> HttpResponse:
     return _json(scim.list_response(found, total=len(found), start=1))
 
 
+def _one_by_id(found: list[dict[str, Any]], wanted: str, kind: str) -> HttpResponse:
+    """The discovery resource whose id is ``wanted`` (ids compare without case), or a 404."""
+    for item in found:
+        if item["id"].lower() == wanted.lower():
+            return _json(item)
+    raise ScimError(404, f"{kind} {wanted} not found.")
+
+
 @scim_endpoint("GET")
 def resource_type(request: HttpRequest, client: ScimClient, name: str) -> HttpResponse:
-    for found in scim.resource_types(base_url=_base_url(request)):
-        if found["id"].lower() == name.lower():
-            return _json(found)
-    raise ScimError(404, f"ResourceType {name} not found.")
+    return _one_by_id(scim.resource_types(base_url=_base_url(request)), name, "ResourceType")
 
 
 @scim_endpoint("GET")
@@ -129,10 +134,7 @@ def schemas(request: HttpRequest, client: ScimClient) -> HttpResponse:
 
 @scim_endpoint("GET")
 def schema(request: HttpRequest, client: ScimClient, schema_id: str) -> HttpResponse:
-    for found in scim.schemas(base_url=_base_url(request)):
-        if found["id"].lower() == schema_id.lower():
-            return _json(found)
-    raise ScimError(404, f"Schema {schema_id} not found.")
+    return _one_by_id(scim.schemas(base_url=_base_url(request)), schema_id, "Schema")
 
 
 # ---------------------------------------------------------------------------------------------
