@@ -41,7 +41,7 @@ from vakwerk.lib.ids import parse_id
 from vakwerk.organisations.models import Membership
 from vakwerk.organisations.permissions import OrganisationRequest, role_required
 from vakwerk.people.models import Employee
-from vakwerk.people.selectors import employee_of
+from vakwerk.people.selectors import employee_of, employee_of_or_404
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +50,7 @@ TEMPLATES = "assessments/questionnaire"
 
 
 def _me(request: OrganisationRequest) -> Employee:
-    """The logged-in person's employee record in the active organisation, or 404."""
-    me = employee_of(request.organisation, request.user)
-    if me is None:
-        raise Http404
-    return me
+    return employee_of_or_404(request.organisation, request.user)
 
 
 def _sjt_url(subject: Subject) -> str | None:

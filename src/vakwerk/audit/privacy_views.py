@@ -10,7 +10,7 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -27,10 +27,7 @@ PRINT_TEMPLATE = "audit/my_data_print.html"
 
 
 def _me(request: OrganisationRequest) -> Employee:
-    employee = people_selectors.employee_of(request.organisation, request.user)
-    if employee is None:
-        raise Http404
-    return employee
+    return people_selectors.employee_of_or_404(request.organisation, request.user)
 
 
 @transaction.atomic

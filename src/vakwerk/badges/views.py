@@ -39,10 +39,7 @@ PUBLIC_REASON = {
 
 
 def _me(request: OrganisationRequest) -> Employee:
-    employee = people_selectors.employee_of(request.organisation, request.user)
-    if employee is None:
-        raise Http404
-    return employee
+    return people_selectors.employee_of_or_404(request.organisation, request.user)
 
 
 # --- the employee's own page ------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Reading people, always within one organisation."""
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from vakwerk.accounts.models import User
 from vakwerk.organisations.models import Organisation
@@ -47,6 +48,15 @@ def employee_of(organisation: Organisation, user: "User") -> Employee | None:
         .select_related("team", "manager", "team__department")
         .first()
     )
+
+
+def employee_of_or_404(organisation: Organisation, user: "User") -> Employee:
+    """The logged-in person's employee record in ``organisation``; 404 for a member without one
+    (an operator, an HR adviser who is not on the payroll list)."""
+    employee = employee_of(organisation, user)
+    if employee is None:
+        raise Http404
+    return employee
 
 
 def direct_reports(organisation: Organisation, manager: Employee) -> QuerySet[Employee]:
