@@ -587,6 +587,6 @@ def test_a_worker_that_loses_the_database_waits_for_it_and_goes_on(
     db.deliver_again(NOTIFICATIONS)  # the next delivery of the day's job, after the restart
     wait_for(lambda: done(NOTIFICATIONS) == ["done", "skipped"], "the next task", children)
     assert worker.process.poll() is None, children.logs()  # the same worker all along
-    assert {**db.outcome(), "job details": undisturbed["job details"]} == undisturbed
+    assert {**db.outcome(), "job details": db.job_details()} == undisturbed
     worker.process.terminate()
     assert children.finish(worker) == 0, children.logs()
