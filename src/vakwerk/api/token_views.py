@@ -1,9 +1,11 @@
 """HR's pages for the organisation's API tokens: list, make (shown once), revoke."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -14,8 +16,13 @@ from vakwerk.audit.services import Actor
 from vakwerk.organisations.models import Role
 from vakwerk.organisations.permissions import OrganisationRequest, role_required
 
-# The plain token waits here between making it and the one page that shows it.
-SESSION_KEY = "vakwerk_new_api_token"
+# The plain token waits between making it and the one page that shows it in a short-lived
+# signed cookie of that page alone: the browser is about to show it anyway, and it never lands
+# in the session table (Vakwerk stores tokens only as a hash). A refresh of the form's POST
+# cannot make a second token (post, redirect, get).
+COOKIE = "vakwerk_new_api_token"
+COOKIE_SALT = "vakwerk.api.token_created"
+COOKIE_SECONDS = 300
 
 
 @role_required(Role.HR, Role.ADMIN)
@@ -41,8 +48,18 @@ def token_create(request: OrganisationRequest) -> HttpResponse:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            request.session[SESSION_KEY] = {"id": token.pk, "token": plain}
-            return redirect("api_tokens:created")
+            response = redirect("api_tokens:created")
+            response.set_signed_cookie(
+                COOKIE,
+                f"{token.pk}:{plain}",
+                salt=COOKIE_SALT,
+                max_age=COOKIE_SECONDS,
+                path=reverse("api_tokens:created"),
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Strict",
+            )
+            return response
     scopes = [(choice, SCOPE_HELP.get(choice.data["value"], "")) for choice in form["scopes"]]
     return render(request, "api/token_form.html", {"form": form, "scopes": scopes})
 
@@ -51,13 +68,18 @@ def token_create(request: OrganisationRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def token_created(request: OrganisationRequest) -> HttpResponse:
-    """Shows the new token once: it leaves the session as this page is made."""
-    new = request.session.pop(SESSION_KEY, None)
-    if not new:
+    """Shows the new token once: its cookie is deleted as this page is made."""
+    new = request.get_signed_cookie(COOKIE, default="", salt=COOKIE_SALT, max_age=COOKIE_SECONDS)
+    token_id, _sep, plain = (new or "").partition(":")
+    response: HttpResponse
+    if not token_id.isdecimal() or not plain:
+        response = redirect("api_tokens:list")
         messages.info(request, _("A token is shown only once, right after it is made."))
-        return redirect("api_tokens:list")
-    token = selectors.api_token_of(request.organisation, new["id"])
-    return render(request, "api/token_created.html", {"token": token, "plain": new["token"]})
+    else:
+        token = selectors.api_token_of(request.organisation, int(token_id))
+        response = render(request, "api/token_created.html", {"token": token, "plain": plain})
+    response.delete_cookie(COOKIE, path=reverse("api_tokens:created"), samesite="Strict")
+    return response
 
 
 @role_required(Role.HR, Role.ADMIN)
