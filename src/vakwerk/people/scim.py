@@ -77,6 +77,8 @@ SCHEMA_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema"
 
 DEFAULT_COUNT = 100
 MAX_COUNT = 500
+# Far beyond any organisation, and within the database's OFFSET range.
+MAX_START_INDEX = 10**9
 
 
 class ScimError(Exception):
@@ -297,7 +299,7 @@ def parse_filter(text: str, *, scim_type: str = "invalidFilter") -> list[Clause]
 
 def _as_id(value: Any) -> int | None:
     text = str(value).strip()
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
 
 
 def _is_work_email(path: AttrPath) -> bool:
@@ -434,6 +436,8 @@ def paging(start_index: str | None, count: str | None) -> tuple[int, int]:
         size = int(count) if count not in (None, "") else DEFAULT_COUNT
     except ValueError as error:
         raise _invalid("startIndex and count must be whole numbers.") from error
+    if start > MAX_START_INDEX:
+        raise _invalid(f"startIndex must be at most {MAX_START_INDEX}.")
     return max(start, 1), min(max(size, 0), MAX_COUNT)
 
 
@@ -914,10 +918,6 @@ def _set_active(client: ScimClient, employee: Employee, active: bool | None) -> 
         _reactivate(client, employee)
 
 
-def _audit_value(value: Any) -> Any:
-    return value.pk if isinstance(value, Employee) else value
-
-
 @transaction.atomic
 def scim_user_create(*, client: ScimClient, changes: UserChanges) -> Employee:
     """Create an employee, or take back one that SCIM deleted earlier (same userName)."""
@@ -1117,9 +1117,9 @@ def _apply_members(
     added, removed = sorted(wanted - current), sorted(current - wanted)
     moved_from = dict(users.filter(pk__in=added, team__isnull=False).values_list("pk", "team_id"))
     if added:
-        Employee.objects.filter(pk__in=added).update(team=team)
+        users.filter(pk__in=added).update(team=team)
     if removed:
-        Employee.objects.filter(pk__in=removed, team=team).update(team=None)
+        users.filter(pk__in=removed, team=team).update(team=None)
     if not (added or removed):
         return {}
     return {"added": added, "removed": removed, "moved_from_teams": moved_from}

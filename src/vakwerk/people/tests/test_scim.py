@@ -372,6 +372,14 @@ def test_users_are_paged(entra, organisation):
     assert entra.get("/Users", count="veel").json()["scimType"] == "invalidValue"
 
 
+def test_out_of_range_ids_and_paging_are_clear_answers_not_crashes(entra, organisation):
+    EmployeeFactory(organisation=organisation)
+    assert entra.get("/Users/\u00b2").status_code == 404  # a digit, but not 0-9
+    assert entra.get("/Users", filter='id eq "\u00b2"').json()["totalResults"] == 0
+    too_far = entra.get("/Users", startIndex=str(10**20))
+    assert (too_far.status_code, too_far.json()["scimType"]) == (400, "invalidValue")
+
+
 def test_lists_take_a_bounded_number_of_queries(entra, organisation, django_assert_max_num_queries):
     team = TeamFactory(organisation=organisation)
     manager = EmployeeFactory(organisation=organisation, team=team)
