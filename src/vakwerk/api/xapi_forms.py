@@ -1,6 +1,7 @@
 """The form of HR's LRS page."""
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,15 @@ class LrsConnectionForm(StyledModelForm):
         if self.instance.pk is None:
             self.fields["secret"].required = True
             self.fields["secret"].help_text = ""
+
+    def clean_endpoint(self) -> str:
+        # Credentials in the address would be stored, shown and audited as plain text.
+        endpoint = str(self.cleaned_data["endpoint"])
+        if urlsplit(endpoint).username is not None:
+            raise forms.ValidationError(
+                _("Leave the key and secret out of the address: fill them in below.")
+            )
+        return endpoint
 
     def _post_clean(self) -> None:
         # The service validates the model (keeping the stored secret when none is given).

@@ -67,6 +67,7 @@ def _private_from_pem(pem: str) -> Ed25519PrivateKey:
     return key
 
 
+@cache
 def _public_from_pem(pem: str) -> Ed25519PublicKey:
     if "PRIVATE KEY" in pem:
         return _private_from_pem(pem).public_key()

@@ -616,6 +616,17 @@ def test_a_new_connection_needs_a_secret_and_a_web_address(member_client, organi
     assert not LrsConnection.objects.exists()
 
 
+def test_credentials_in_the_address_are_refused(member_client, organisation):
+    client, _user = member_client(organisation, Role.HR)
+    response = client.post(
+        reverse("xapi:settings"),
+        {"endpoint": "https://naam:geheim@lrs.example/xapi/", "key": KEY, "secret": "s"},
+    )
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"endpoint"}
+    assert not LrsConnection.objects.exists()
+
+
 def test_a_failed_send_is_tried_again_by_a_deferred_task(
     settings, organisation, person, django_capture_on_commit_callbacks
 ):
