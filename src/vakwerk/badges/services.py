@@ -96,16 +96,30 @@ def badge_claim(
     return badge
 
 
+# Sharing and revoking change none of a badge's relations: validating them again would cost a
+# query each.
+UNCHANGED_RELATIONS = ["organisation", "employee", "competency", "round", "estimate"]
+
+
+def _locked(badge: Badge) -> Badge:
+    """The badge again, locked for the change, with what the audit line names."""
+    return (
+        Badge.objects.select_for_update(of=("self",))
+        .select_related("organisation", "employee", "competency")
+        .get(pk=badge.pk)
+    )
+
+
 @transaction.atomic
 def badge_share(*, badge: Badge, shared: bool, actor: Actor) -> Badge:
     """Make the badge's public page and credential reachable (or not). The owner only."""
-    badge = Badge.objects.select_for_update().select_related("employee").get(pk=badge.pk)
+    badge = _locked(badge)
     if actor.user is None or badge.employee.user_id != actor.user.pk:
         raise PermissionDenied
     if badge.is_shared == shared:
         return badge
     badge.is_shared = shared
-    badge.full_clean()
+    badge.full_clean(exclude=UNCHANGED_RELATIONS)
     badge.save(update_fields=["is_shared"])
     audit_log(
         organisation=badge.organisation,
@@ -126,12 +140,12 @@ def badge_revoke(
     details: dict[str, object] | None = None,
 ) -> Badge:
     """Revoke a badge for good; revoking a revoked badge changes nothing."""
-    badge = Badge.objects.select_for_update().get(pk=badge.pk)
+    badge = _locked(badge)
     if badge.is_revoked:
         return badge
     badge.revoked_at = timezone.now()
     badge.revocation_reason = reason
-    badge.full_clean()
+    badge.full_clean(exclude=UNCHANGED_RELATIONS)
     badge.save(update_fields=["revoked_at", "revocation_reason"])
     audit_log(
         organisation=badge.organisation,
