@@ -121,13 +121,10 @@ def _rows(organisation: Organisation, estimates: Sequence[Estimate]) -> list[dic
     rows = []
     for e in estimates:
         band = bands.get(e.employee.role_profile_id or 0, {}).get(e.competency_code)
-        result = insights.CompetencyResult(
-            competency=Competency(code=e.competency_code),
-            estimate=e,
-            band=band,
-            current=current.get(e.pk),
-        )
         found = current.get(e.pk)
+        result = insights.CompetencyResult(
+            competency=Competency(code=e.competency_code), estimate=e, band=band, current=found
+        )
         rows.append(
             {
                 "employee_id": e.employee_id,

@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query
@@ -111,11 +111,8 @@ def framework_detail(request: HttpRequest, framework_id: int) -> Framework:
 def framework_version_detail(request: HttpRequest, framework_id: int, number: int) -> Any:
     """One version of a framework: its level scale and competencies."""
     version = _version(request, framework_id, number)
-    return (
-        FrameworkVersion.objects.filter(pk=version.pk)
-        .prefetch_related("levels", "competencies")
-        .get()
-    )
+    prefetch_related_objects([version], "levels", "competencies")
+    return version
 
 
 @router.get(

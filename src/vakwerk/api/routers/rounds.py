@@ -3,7 +3,6 @@
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query
@@ -13,7 +12,6 @@ from vakwerk.api.models import Scope
 from vakwerk.api.nlgov import ApiSchema, Page, PageParams, api_router, api_token, paginate
 from vakwerk.assessments import round_selectors
 from vakwerk.assessments.models import Round, RoundStatus
-from vakwerk.organisations.models import Organisation
 
 router = api_router(Scope.ROUNDS_READ, tag="Rounds")
 
@@ -64,11 +62,6 @@ class RoundFilters(PageParams):
     status: RoundStatus | None = Field(None, description="Only rounds with this status.")
 
 
-def _rounds(organisation: Organisation) -> QuerySet[Round]:
-    # Counted in the database, one query per page (see round_selectors.rounds).
-    return round_selectors.rounds(organisation)
-
-
 class RoundPage(Page[RoundOut]):
     pass
 
@@ -76,13 +69,14 @@ class RoundPage(Page[RoundOut]):
 @router.get("/rounds", response=RoundPage, url_name="round_list")
 def round_list(request: HttpRequest, filters: Query[RoundFilters]) -> dict[str, Any]:
     """The organisation's rounds, newest first."""
-    rounds = _rounds(api_token(request).organisation)
+    # Newest first and counted in the database, one query per page (round_selectors.rounds).
+    rounds = round_selectors.rounds(api_token(request).organisation)
     if filters.status is not None:
         rounds = rounds.filter(status=filters.status)
-    return paginate(request, rounds.order_by("-opens_on", "-pk"), filters)
+    return paginate(request, rounds, filters)
 
 
 @router.get("/rounds/{round_id}", response=RoundOut, url_name="round_detail")
 def round_detail(request: HttpRequest, round_id: int) -> Round:
     """One round."""
-    return get_object_or_404(_rounds(api_token(request).organisation), pk=round_id)
+    return get_object_or_404(round_selectors.rounds(api_token(request).organisation), pk=round_id)
