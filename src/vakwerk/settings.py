@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "vakwerk.lib.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "vakwerk.lib.middleware.SessionIdleTimeoutMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -168,7 +169,10 @@ MFA_PASSKEY_LOGIN_ENABLED = False
 
 SESSION_COOKIE_AGE = env.get_int("VAKWERK_SESSION_AGE", 8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an idle timeout
+# The age counts from the last request, an idle timeout: lib.middleware.SessionIdleTimeoutMiddleware
+# saves the session again when it was last saved longer ago than SESSION_REFRESH seconds (Django's
+# SESSION_SAVE_EVERY_REQUEST would write it on every request).
+SESSION_REFRESH = env.get_int("VAKWERK_SESSION_REFRESH", 5 * 60)
 SESSION_COOKIE_SECURE = env.get_bool("VAKWERK_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_SAMESITE = "Lax"

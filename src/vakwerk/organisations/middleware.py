@@ -10,7 +10,8 @@ SESSION_KEY = "vakwerk_organisation_id"
 
 
 class ActiveOrganisationMiddleware:
-    """Sets ``request.organisation`` and ``request.membership`` (``None`` when there is none).
+    """Sets ``request.organisation`` and ``request.membership`` (``None`` when there is none),
+    ``request.memberships`` (those of active organisations) and ``request.every_membership``.
 
     The active organisation is kept in the session; it is always one the user belongs to, so a
     stale or tampered session value silently falls back to the user's first organisation.
@@ -25,12 +26,17 @@ class ActiveOrganisationMiddleware:
         # All of the user's memberships in one query (people belong to one or a few
         # organisations); the page header lists the others for switching.
         request.memberships = []  # type: ignore[attr-defined]
+        # Every membership, those of deactivated organisations included, for checks that hold
+        # wherever the user holds a role (MFA for HR and administrators, accounts.middleware).
+        request.every_membership = []  # type: ignore[attr-defined]
         if request.user.is_authenticated:
-            memberships = list(
-                Membership.objects.filter(user=request.user, organisation__is_active=True)
+            every = list(
+                Membership.objects.filter(user=request.user)
                 .select_related("organisation")
                 .order_by("organisation__name", "pk")
             )
+            memberships = [m for m in every if m.organisation.is_active]
+            request.every_membership = every  # type: ignore[attr-defined]
             wanted = request.session.get(SESSION_KEY)
             membership = next(
                 (m for m in memberships if wanted and m.organisation_id == wanted),

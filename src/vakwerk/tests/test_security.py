@@ -21,8 +21,11 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.conf import global_settings
+from django.conf import global_settings, settings
+from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from vakwerk.accounts.middleware import RequireMfaMiddleware
@@ -349,7 +352,66 @@ def test_production_middleware_includes_every_security_layer():
 def test_sessions_last_eight_idle_hours_and_end_with_the_browser():
     assert PRODUCTION["SESSION_COOKIE_AGE"] == 8 * 60 * 60
     assert PRODUCTION["SESSION_EXPIRE_AT_BROWSER_CLOSE"] is True
-    assert PRODUCTION["SESSION_SAVE_EVERY_REQUEST"] is True
+    assert PRODUCTION["SESSION_REFRESH"] == 5 * 60
+    assert "vakwerk.lib.middleware.SessionIdleTimeoutMiddleware" in PRODUCTION["MIDDLEWARE"]
+
+
+def _session_writes(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return sum(
+        q["sql"].startswith(("UPDATE", "INSERT")) and "django_session" in q["sql"]
+        for q in captured.captured_queries
+    )
+
+
+def test_a_session_in_use_is_written_at_most_every_few_minutes(organisation):
+    user = MembershipFactory(organisation=organisation, roles=[Role.EMPLOYEE]).user
+    home = reverse("shell:home")
+    start = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        client = Client()
+        client.force_login(user)
+        assert _session_writes(client, home) == 1  # the first request notes the time
+        clock.shift(dt.timedelta(minutes=4))
+        assert _session_writes(client, home) == 0
+        clock.shift(dt.timedelta(minutes=2))  # six minutes since the last write
+        assert _session_writes(client, home) == 1
+        assert _session_writes(client, home) == 0
+
+
+def test_a_session_idle_since_its_last_write_expires_despite_requests_in_between(organisation):
+    # The timeout counts from the last write: requests inside the refresh interval do not
+    # restart it, so it may end up to five minutes early, never late.
+    user = MembershipFactory(organisation=organisation, roles=[Role.EMPLOYEE]).user
+    home = reverse("shell:home")
+    start = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        client = Client()
+        client.force_login(user)
+        assert client.get(home).status_code == 200  # written at 8:00
+        clock.shift(dt.timedelta(minutes=4))
+        assert client.get(home).status_code == 200  # not written
+        clock.shift(dt.timedelta(hours=7, minutes=57))  # 8 h 1 min after the write
+        response = client.get(home)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_an_anonymous_visit_and_a_logout_create_no_session(organisation):
+    user = MembershipFactory(organisation=organisation, roles=[Role.EMPLOYEE]).user
+    client = Client()
+    client.get(reverse("account_login"))
+    assert not Session.objects.exists()
+    client.force_login(user)
+    client.get(reverse("shell:home"))
+    assert Session.objects.count() == 1
+    client.post(reverse("account_logout"))
+    assert not Session.objects.exists()
+    assert (
+        settings.SESSION_COOKIE_NAME not in client.cookies
+        or not client.cookies[settings.SESSION_COOKIE_NAME].value
+    )
 
 
 def test_a_session_idle_longer_than_its_age_is_refused(organisation):

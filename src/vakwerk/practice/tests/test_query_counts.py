@@ -44,7 +44,7 @@ def _practice_reads(captured: list[dict[str, str]]) -> list[str]:
 
 
 def _writes(captured: list[dict[str, str]]) -> list[str]:
-    """Writes other than the session's (saved on every request: the idle timeout)."""
+    """Writes other than the session's (saved again every few minutes: the idle timeout)."""
     return [
         q["sql"]
         for q in captured
