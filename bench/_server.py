@@ -10,6 +10,7 @@ send those over plain http.
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import resource
@@ -223,7 +224,9 @@ def statements(
         if q["sql"] not in TRANSACTION_CONTROL
     ]
     slowest = max(timed, default=(0.0, ""))
+    page = response.content.decode() if response is not None and response.status_code == 200 else ""
     return response, {
+        "words": words_shown(page),
         "queries": len(timed),
         "writes": sum(1 for _, s in timed if s.split(None, 1)[0] in {"INSERT", "UPDATE", "DELETE"}),
         "sql_ms": sum(ms for ms, _ in timed),
@@ -232,6 +235,31 @@ def statements(
         "slowest": slowest[1][:160],
         "problem": problem,
     }
+
+
+# --- how fast simulated people click ---------------------------------------------------------
+
+# Adults' mean silent reading rate for non-fiction (Brysbaert 2019, "How many words do we read
+# per minute?", a review of 190 studies): 238 words per minute.
+READING_WPM = 238
+MAIN = re.compile(r"<main\b.*?</main>", re.S)
+HIDDEN_TEXT = re.compile(r"<(script|style|template|svg)\b.*?</\1>", re.S)
+TAG = re.compile(r"<[^>]+>")
+
+
+def words_shown(page: str) -> int:
+    """The words a person reads on an HTML page: the text of its ``<main>`` element (the
+    header and navigation are known by the second page), without scripts, styles and charts."""
+    found = MAIN.search(page)
+    if found is None:
+        return 0
+    text = TAG.sub(" ", HIDDEN_TEXT.sub(" ", found.group(0)))
+    return len(html.unescape(text).split())
+
+
+def reading_seconds(words: float) -> float:
+    """The time a reader at ``READING_WPM`` needs for ``words``."""
+    return 60 * words / READING_WPM
 
 
 # --- the simulated browsers' cookies --------------------------------------------------------

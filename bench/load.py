@@ -25,7 +25,7 @@ cookies, the proxy's ``X-Forwarded-Proto`` trusted), sync workers (4 by default)
 temporary directory on its PYTHONPATH: the app's URLs plus ``/bench/bare``, a view that answers
 "ok" and does nothing else (the ceiling).
 
-Each simulated user does what the browser does, with a think time (``--think``, 1-3 s) before
+Each simulated user does what the browser does, with a think time (``--think``, 5-15 s) before
 every click, and chooses journey after journey with a fixed mix:
 
 - 40 % answer questionnaire items: my questionnaires (``/vragenlijsten/``), one of the open
@@ -37,9 +37,18 @@ every click, and chooses journey after journey with a fixed mix:
 - 20 % open a report: the personal report (``/inzicht/``), and for managers then the team view
   (``/inzicht/team/``).
 
+Why 5-15 s: a person reads a page before clicking on it. The set-up measures the words on each
+kind of page and the bench prints the time a reader at the mean adult rate (238 words per
+minute, ``_server.READING_WPM``) needs for them: a questionnaire item takes a few seconds, a
+scenario step or a report far more than 15 s, so the pace is brisk for real people.
+
 Users start spread over ``--ramp-up`` seconds; what happens in the ramp-up is not measured
 (errors there are counted). Then ``--seconds`` of measured load; the workers' memory (VmRSS of
-each gunicorn worker) is sampled every two seconds. Then two phases against the bare view with
+each gunicorn worker) is sampled every two seconds. Then a stress phase of ``--stress-seconds``
+with the same journeys at 1-3 s before every click (``--stress``), faster than anyone reads:
+printed, not a target, because at that pace 300 users offer about as many requests per second
+as even the bare view can serve on a 2-core machine (the bench prints both), so its p95 measures
+the queue. Then two phases against the bare view with
 the same users, each ``--bare-seconds`` long: with the same think time (the latency floor of
 this server and machine under the same number of users) and without think time (its throughput
 ceiling). Afterwards the database is checked: every answer and every scenario choice the server
@@ -47,7 +56,8 @@ accepted must be there exactly once (an answer lost or a choice lost or counted 
 error).
 
     python bench/load.py [--users 300] [--seconds 600] [--workers 4] [--ramp-up 30]
-                         [--think 1-3] [--bare-seconds 60]
+                         [--think 5-15] [--stress 1-3] [--stress-seconds 60]
+                         [--bare-seconds 60]
 
 Needs PostgreSQL (trust authentication). Exits non-zero only when it crashes. The gunicorn,
 settings-module, session, CPU and memory code is shared with ``practice_load.py`` (``_server.py``).
@@ -81,7 +91,9 @@ USERS = 300
 SECONDS = 600
 WORKERS = 4
 RAMP_UP = 30
-THINK = "1-3"
+THINK = "5-15"
+STRESS = "1-3"
+STRESS_SECONDS = 60
 BARE_SECONDS = 60
 TIMEOUT = 30.0
 SAMPLE_EVERY = 2.0  # seconds between memory samples
@@ -102,7 +114,7 @@ KINDS = (
     "team",
     "bare",
 )
-PHASES = ("load", "bare", "bare ceiling")
+PHASES = ("load", "stress", "bare", "bare ceiling")
 SETTINGS_MODULE = "bench_load_settings"
 URLS_MODULE = "bench_load_urls"
 # The production settings, as behind a TLS-terminating reverse proxy. The clients send the
@@ -230,6 +242,8 @@ def _profile(employee_id: int) -> dict[str, dict[str, Any]]:
         links = QUESTIONNAIRE_LINK.findall(get("questionnaires", "/vragenlijsten/"))
         url = f"/vragenlijsten/{links[0]}/" if links else ""
         items = ITEM.findall(get("questionnaire", url)) if url else []
+        if "questionnaire" in found:  # its words are those of all its items
+            found["questionnaire"]["items"] = len(set(items))
         if items:
             data = {f"item-{items[0]}": "2"}
             answer = shared.statements(
@@ -688,6 +702,16 @@ def load(
         )
         phase = Phase("load", think, now + options.ramp_up, now + options.ramp_up + options.seconds)
         results["load"] = run_phase(phase, users, server.pid, options.ramp_up, False)
+        if options.stress_seconds > 0:
+            stress = shared.think_seconds(options.stress)
+            shared.progress(
+                f"{len(users)} users for {options.stress_seconds} s: stress, think "
+                f"{options.stress} s ..."
+            )
+            now = time.monotonic()
+            start = now + stress[1]  # users finish their pause first, then each starts anew
+            phase = Phase("stress", stress, start, start + options.stress_seconds)
+            results["stress"] = run_phase(phase, users, server.pid, stress[1], False)
         for name, pause, label in (
             ("bare", think, f"think {options.think} s"),
             ("bare ceiling", (0.0, 0.0), "no think time"),
@@ -733,6 +757,7 @@ def show(
     )
     titles = {
         "load": f"journeys, {seconds} s",
+        "stress": f"stress, think {options.stress} s",
         "bare": f"bare, think {options.think} s",
         "bare ceiling": "bare, no think",
     }
@@ -808,26 +833,44 @@ def show(
         f"lost or different; {check['attempts']:,} scenarios, choices lost "
         f"{check['choices_lost']}, counted twice {check['choices_doubled']}."
     )
-    # The load the think time offers against what the machine can serve: each click (a think)
-    # brings one request, or two (a post and the page its redirect leads to).
-    per_click = main["requests"] / max(main["clicks"], 1)
-    low, high = shared.think_seconds(options.think)
-    offered = users * per_click / ((low + high) / 2) if high > 0 else float("inf")
+    words = {kind: f["words"] for kind, f in profile.items() if f.get("words")}
+    items = profile.get("questionnaire", {}).get("items", 0)
+    print(
+        f"Words on each page (its <main>) and the time a reader at {shared.READING_WPM} words "
+        "per minute needs for them: "
+        + ", ".join(
+            f"{kind} {count} ({shared.reading_seconds(count):.0f} s)"
+            for kind, count in words.items()
+        )
+        + f" (the questionnaire page holds all its items, {items} here); think time before a "
+        f"click: {options.think} s, stress {options.stress} s."
+    )
 
     def cpu_ms(row: dict[str, Any]) -> float:
         used = row["cpu"]["gunicorn"] + row["cpu"]["postgres"]
         return 1000 * used / max(row["throughput"], 1e-9)
 
-    print(
-        f"Offered load: {users} users x {per_click:.2f} requests per click / {(low + high) / 2:g} s"
-        f" mean think = {offered:.0f} req/s if every answer came at once. Served: "
-        f"{main['throughput']:.1f} req/s. CPU per request (gunicorn + PostgreSQL): "
-        f"{cpu_ms(main):.0f} ms for the journeys, {cpu_ms(ceiling):.1f} ms for the bare view; "
-        f"{cores} cores to themselves would serve at most about "
-        f"{cores * 1000 / max(cpu_ms(main), 1e-9):.0f} req/s of the journeys (bare view "
-        f"{cores * 1000 / max(cpu_ms(ceiling), 1e-9):.0f}). The p95 target needs that capacity "
-        f"well above the offered load (queueing grows steeply near it)."
-    )
+    # The load the think time offers against what the machine can serve: each click (a think)
+    # brings one request, or two (a post and the page its redirect leads to).
+    offered: dict[str, float] = {}
+    for name, pace in (("load", options.think), ("stress", options.stress)):
+        if name not in results:
+            continue
+        row = results[name]
+        per_click = row["requests"] / max(row["clicks"], 1)
+        low, high = shared.think_seconds(pace)
+        offered[name] = users * per_click / ((low + high) / 2) if high > 0 else float("inf")
+        print(
+            f"Offered load, think {pace} s: {users} users x {per_click:.2f} requests per click / "
+            f"{(low + high) / 2:g} s mean think = {offered[name]:.0f} req/s. Served: "
+            f"{row['throughput']:.1f} req/s. CPU per request (gunicorn + PostgreSQL): "
+            f"{cpu_ms(row):.1f} ms for the journeys, {cpu_ms(ceiling):.1f} ms for the bare view; "
+            f"{cores} cores to themselves would serve at most about "
+            f"{cores * 1000 / max(cpu_ms(row), 1e-9):.0f} req/s of the journeys (bare view "
+            f"{cores * 1000 / max(cpu_ms(ceiling), 1e-9):.0f}, measured "
+            f"{ceiling['throughput']:.0f} with the load generator beside it). A p95 target needs "
+            f"that capacity well above the offered load (queueing grows steeply near it)."
+        )
     errors = sum(r["errors"] for r in results.values())
     errors += check["answers_lost"] + check["choices_lost"] + check["choices_doubled"]
     rss_max = max((m["max"] for m in memory.values()), default=0.0)
@@ -842,7 +885,14 @@ def show(
         f"(bare {floor['p95']:.0f} ms), {main['throughput']:.1f} req/s (bare ceiling "
         f"{ceiling['throughput']:.0f}), RSS per worker max {rss_max:.0f} MB mean "
         f"{rss_mean:.0f} MB; other work on the machine {shared.other(main['cpu']):.2f} of {cores} "
-        f"cores; targets: "
+        f"cores; "
+        + (
+            f"stress, think {options.stress} s (not a target): p95 {results['stress']['p95']:.0f} "
+            f"ms, {results['stress']['errors']} errors, offered {offered['stress']:.0f} req/s; "
+            if "stress" in results
+            else ""
+        )
+        + f"think {options.think} s, offered {offered['load']:.0f} req/s; targets: "
         + ", ".join(f"{name} {'met' if ok else 'not met'}" for name, ok in verdict.items())
     )
 
@@ -854,6 +904,10 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=WORKERS)
     parser.add_argument("--ramp-up", type=int, default=RAMP_UP, help="seconds to start users")
     parser.add_argument("--think", default=THINK, help="seconds before a click, MIN-MAX")
+    parser.add_argument("--stress", default=STRESS, help="the stress phase's think time")
+    parser.add_argument(
+        "--stress-seconds", type=int, default=STRESS_SECONDS, help="0: no stress phase"
+    )
     parser.add_argument("--bare-seconds", type=int, default=BARE_SECONDS, help="per bare phase")
     scratch.add_child_arguments(parser)
     options = parser.parse_args()

