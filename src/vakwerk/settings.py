@@ -283,6 +283,8 @@ CACHES = {
 }
 # REST API (/api/v1): requests per token per minute; 0 switches the limit off.
 API_RATE_LIMIT = env.get_int("VAKWERK_API_RATE_LIMIT", 600)
+# An LRS endpoint on this machine or in a private network (api.xapi.endpoint_problem).
+LRS_PRIVATE_ADDRESSES = env.get_bool("VAKWERK_LRS_PRIVATE_ADDRESSES", False)
 
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 

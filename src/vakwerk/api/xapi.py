@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import ipaddress
 import json
 import logging
+import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -433,6 +435,44 @@ def questionnaire_completed(invitation: Invitation) -> None:
 # Talking to the LRS ------------------------------------------------------------------------------
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect comes back as the 3xx reply it is: following it would let an LRS send the
+    server's requests, with the credentials, anywhere."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+def endpoint_problem(url: str) -> str:
+    """Why Vakwerk will not send requests to ``url``, or "" when it may.
+
+    The endpoint is typed in by HR and the server sends requests to it (and keeps what the LRS
+    answers to show on HR's page), so an address on the server's own machine or in a private
+    network could reach services that only the server should reach. Such addresses are refused
+    unless the operator allows them (``VAKWERK_LRS_PRIVATE_ADDRESSES``, for an LRS inside the
+    municipality's network). Every address the name resolves to is checked, at each request."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return _("The endpoint must start with http:// or https://.")
+    if settings.LRS_PRIVATE_ADDRESSES:
+        return ""
+    try:
+        found = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError, ValueError):
+        return ""  # nothing is sent to a name that does not resolve; the request says why
+    for *_rest, address in found:
+        ip = ipaddress.ip_address(str(address[0]).split("%", 1)[0])
+        if not ip.is_global:
+            return _(
+                "The endpoint's address %(address)s is on this server or in a private network. "
+                "Only an operator can allow that (VAKWERK_LRS_PRIVATE_ADDRESSES)."
+            ) % {"address": ip}
+    return ""
+
+
 @dataclass(frozen=True)
 class Reply:
     status: int
@@ -465,11 +505,12 @@ def lrs_request(
     if authenticate:
         pair = f"{connection.key}:{connection.secret}".encode()
         headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
-    if not url.startswith(("http://", "https://")):
-        raise LrsUnavailableError(_("The endpoint must start with http:// or https://."))
+    problem = endpoint_problem(url)
+    if problem:
+        raise LrsUnavailableError(problem)
     request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+        with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
             return Reply(response.status, response.read())
     except urllib.error.HTTPError as error:
         return Reply(error.code, error.read())

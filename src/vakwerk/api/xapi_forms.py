@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vakwerk.api.models import LrsConnection
+from vakwerk.api.xapi import endpoint_problem
 from vakwerk.lib.forms import StyledModelForm
 
 
@@ -36,6 +37,9 @@ class LrsConnectionForm(StyledModelForm):
             raise forms.ValidationError(
                 _("Leave the key and secret out of the address: fill them in below.")
             )
+        problem = endpoint_problem(endpoint)
+        if problem:
+            raise forms.ValidationError(problem)
         return endpoint
 
     def _post_clean(self) -> None:

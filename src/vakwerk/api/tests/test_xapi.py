@@ -43,7 +43,10 @@ from vakwerk.tests.factories import (
     RoundFactory,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("english", "lrs_on_loopback"),
+]
 
 ROOT = Path(__file__).resolve().parents[4]
 RALPH = ROOT / "var" / "lrs-venv" / "bin" / "ralph"
@@ -58,6 +61,13 @@ ACTOR = Actor(user=None)
 
 
 # The LRS ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def lrs_on_loopback(settings):
+    """Ralph runs on this machine's loopback address, which only an operator's setting allows
+    (test_xapi_addresses.py tests the refusal)."""
+    settings.LRS_PRIVATE_ADDRESSES = True
 
 
 @dataclass(frozen=True)
