@@ -691,6 +691,20 @@ def test_on_a_phone_with_the_keyboard_answers_save_as_they_are_given(
     page.reload()
     expect(page.locator(f"#item-{items[0].pk}-2")).to_be_checked()
     expect(page.locator(f"#item-{items[1].pk}-none")).to_be_checked()
+    # No connection, then a server error: the page says the answer was not saved (htmx swaps
+    # nothing then); the next save that succeeds clears the message.
+    page.context.set_offline(True)
+    page.locator(f"#item-{items[3].pk}-3").check()
+    expect(page.locator("#save-error")).to_contain_text("could not be saved")
+    page.context.set_offline(False)
+    page.locator(f"#item-{items[3].pk}-1").check()
+    expect(page.locator("#save-status")).to_contain_text("3 of")
+    expect(page.locator("#save-error")).to_be_empty()
+    page.route("**/antwoord/", lambda route: route.fulfill(status=500, body="kapot"))
+    page.locator(f"#item-{items[3].pk}-2").check()
+    expect(page.locator("#save-error")).to_contain_text("could not be saved")
+    page.unroute("**/antwoord/")
+    assert Answer.objects.get(invitation=invitation, indicator=items[3]).value == 1
     # Closed while the page was open: the refusal is shown, the answer is not stored.
     services.round_close(round_=team.round, actor=ACTOR)
     page.locator(f"#item-{items[2].pk}-4").check()
