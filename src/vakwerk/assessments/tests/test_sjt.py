@@ -354,3 +354,29 @@ def test_the_demo_loads_the_item_bank(organisation):
 
     seed_framework(organisation)
     assert SjtItem.objects.filter(organisation=organisation).count() == 42
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_rating_that_could_not_be_saved_is_said_on_the_page(
+    open_round, people, new_page, live_url
+):
+    from playwright.sync_api import expect
+
+    from vakwerk.tests.browser import login as browser_login
+
+    _client, employee = people[0]
+    subject = _subject(open_round, employee)
+    page = new_page(locale="en")
+    browser_login(page, live_url, employee.user.email, "correct-horse-battery")
+    page.goto(live_url + _take_url(subject, 1))
+    first = page.locator("input[type=radio][value='2']").first
+    page.context.set_offline(True)
+    first.check()
+    expect(page.locator("#save-error")).to_contain_text("could not be saved")
+    assert not SjtAnswer.objects.filter(subject=subject).exists()
+    page.context.set_offline(False)
+    page.locator("input[type=radio][value='4']").first.check()
+    expect(page.locator("#sjt-status")).to_contain_text("has been saved")
+    expect(page.locator("#save-error")).to_be_empty()
+    assert list(SjtAnswer.objects.filter(subject=subject).values_list("rating", flat=True)) == [4]
