@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -90,32 +91,35 @@ def cards_ensure(*, employee: Employee, codes: Iterable[str], now: dt.datetime) 
     return len(new)
 
 
-def _next_variant(family: ScenarioFamily, last: ScenarioVariant | None) -> ScenarioVariant:
-    """A different variant than last time: the next one in order, round the family."""
-    variants = list(family.variants.filter(is_active=True).order_by("position", "pk"))
+def _next_variant(family: ScenarioFamily, last_id: int | None) -> ScenarioVariant:
+    """A different variant than last time: the next one in order, round the family. Without
+    its graph (tens of kilobytes of JSON each), only the graph's start node (``start_node``)."""
+    variants = list(
+        family.variants.filter(is_active=True)
+        .defer("graph")
+        .annotate(start_node=KT("graph__start"))
+        .order_by("position", "pk")
+    )
     if not variants:
         raise ValidationError(_("This scenario has no variants."))
-    if last is None or last not in variants:
+    ids = [variant.pk for variant in variants]
+    if last_id not in ids:
         return variants[0]
-    return variants[(variants.index(last) + 1) % len(variants)]
+    return variants[(ids.index(last_id) + 1) % len(variants)]
 
 
 @transaction.atomic
 def attempt_start(*, card: Card) -> Attempt:
     # Lock the card row only: PostgreSQL cannot lock the nullable side of the outer join.
-    card = (
-        Card.objects.select_for_update(of=("self",))
-        .select_related("family", "last_variant")
-        .get(pk=card.pk)
-    )
-    variant = _next_variant(card.family, card.last_variant)
+    card = Card.objects.select_for_update(of=("self",)).select_related("family").get(pk=card.pk)
+    variant = _next_variant(card.family, card.last_variant_id)
     card.last_variant = variant
     card.save(update_fields=["last_variant"])
     return Attempt.objects.create(
         organisation_id=card.organisation_id,
         employee_id=card.employee_id,
         variant=variant,
-        node=str(variant.graph["start"]),
+        node=str(variant.start_node),  # type: ignore[attr-defined]
     )
 
 
