@@ -212,8 +212,11 @@ def test_a_whole_round_from_opening_to_evidence(
     round_.refresh_from_db()
     assert round_.status == "closed"
 
-    # The evidence export holds exactly what was answered.
-    response = page.request.get(f"{live_url}/bewijs/{round_.pk}.csv")
+    # The evidence export, linked from the round's page, holds exactly what was answered.
+    page.goto(f"{live_url}/rondes/{round_.pk}/")
+    href = page.get_by_role("link", name="Download the evidence (CSV)").get_attribute("href")
+    assert href == f"/bewijs/{round_.pk}.csv"
+    response = page.request.get(f"{live_url}{href}")
     assert response.ok
     rows = list(csv.DictReader(io.StringIO(response.text())))
     mine = [row for row in rows if row["person"] == employee.employee_number]
