@@ -262,6 +262,21 @@ def reading_seconds(words: float) -> float:
     return 60 * words / READING_WPM
 
 
+def reading_line(profile: Mapping[str, Mapping[str, Any]], think: str, stress: str) -> str:
+    """The words on each kind of page (``statements`` counts them) and their reading time,
+    beside the think times a bench used."""
+    return (
+        f"Words on each page (its <main>) and the time a reader at {READING_WPM} words per "
+        "minute needs for them: "
+        + ", ".join(
+            f"{kind} {figures['words']} ({reading_seconds(figures['words']):.0f} s)"
+            for kind, figures in profile.items()
+            if figures.get("words")
+        )
+        + f"; think time before a click: {think} s, stress {stress} s."
+    )
+
+
 # --- the simulated browsers' cookies --------------------------------------------------------
 
 

@@ -833,17 +833,10 @@ def show(
         f"lost or different; {check['attempts']:,} scenarios, choices lost "
         f"{check['choices_lost']}, counted twice {check['choices_doubled']}."
     )
-    words = {kind: f["words"] for kind, f in profile.items() if f.get("words")}
     items = profile.get("questionnaire", {}).get("items", 0)
     print(
-        f"Words on each page (its <main>) and the time a reader at {shared.READING_WPM} words "
-        "per minute needs for them: "
-        + ", ".join(
-            f"{kind} {count} ({shared.reading_seconds(count):.0f} s)"
-            for kind, count in words.items()
-        )
-        + f" (the questionnaire page holds all its items, {items} here); think time before a "
-        f"click: {options.think} s, stress {options.stress} s."
+        shared.reading_line(profile, options.think, options.stress)
+        + f" The questionnaire page holds all its items, {items} here."
     )
 
     def cpu_ms(row: dict[str, Any]) -> float:

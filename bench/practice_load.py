@@ -665,16 +665,7 @@ def report(
         f"be about {cost['bare'] / max(cost['practice'], 1e-9):.2f} x (other work moves the "
         f"measured {ratio:.2f} x)."
     )
-    words = {kind: f["words"] for kind, f in profile.items() if f.get("words")}
-    print(
-        f"Words on each page (its <main>) and the time a reader at {shared.READING_WPM} words "
-        "per minute needs for them: "
-        + ", ".join(
-            f"{kind} {count} ({shared.reading_seconds(count):.0f} s)"
-            for kind, count in words.items()
-        )
-        + f"; think time before a click: {options.think} s, stress {options.stress} s."
-    )
+    print(shared.reading_line(profile, options.think, options.stress))
     offered = {
         name: _offered(results[name], users, pace, ceiling, baseline)
         for name, pace in (("practice", options.think), ("stress", options.stress))

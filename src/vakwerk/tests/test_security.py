@@ -16,6 +16,7 @@ import io
 import re
 import runpy
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -356,46 +357,49 @@ def test_sessions_last_eight_idle_hours_and_end_with_the_browser():
     assert "vakwerk.lib.middleware.SessionIdleTimeoutMiddleware" in PRODUCTION["MIDDLEWARE"]
 
 
-def _session_writes(client: Client, url: str) -> int:
+@contextmanager
+def _working_day(organisation: Organisation) -> Iterator[tuple[Client, Any]]:
+    """An employee logged in on a Monday at 8:00, and the clock, stopped there until shifted."""
+    user = MembershipFactory(organisation=organisation, roles=[Role.EMPLOYEE]).user
+    start = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        client = Client()
+        client.force_login(user)
+        yield client, clock
+
+
+def _session_writes(client: Client) -> int:
     with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
+        assert client.get(reverse("shell:home")).status_code == 200
     return sum(
         q["sql"].startswith(("UPDATE", "INSERT")) and "django_session" in q["sql"]
         for q in captured.captured_queries
     )
 
 
+def _refused(response: Any) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+
+
 def test_a_session_in_use_is_written_at_most_every_few_minutes(organisation):
-    user = MembershipFactory(organisation=organisation, roles=[Role.EMPLOYEE]).user
-    home = reverse("shell:home")
-    start = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
-    with time_machine.travel(start, tick=False) as clock:
-        client = Client()
-        client.force_login(user)
-        assert _session_writes(client, home) == 1  # the first request notes the time
+    with _working_day(organisation) as (client, clock):
+        assert _session_writes(client) == 1  # the first request notes the time
         clock.shift(dt.timedelta(minutes=4))
-        assert _session_writes(client, home) == 0
+        assert _session_writes(client) == 0
         clock.shift(dt.timedelta(minutes=2))  # six minutes since the last write
-        assert _session_writes(client, home) == 1
-        assert _session_writes(client, home) == 0
+        assert _session_writes(client) == 1
+        assert _session_writes(client) == 0
 
 
 def test_a_session_idle_since_its_last_write_expires_despite_requests_in_between(organisation):
     # The timeout counts from the last write: requests inside the refresh interval do not
     # restart it, so it may end up to five minutes early, never late.
-    user = MembershipFactory(organisation=organisation, roles=[Role.EMPLOYEE]).user
-    home = reverse("shell:home")
-    start = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
-    with time_machine.travel(start, tick=False) as clock:
-        client = Client()
-        client.force_login(user)
-        assert client.get(home).status_code == 200  # written at 8:00
+    with _working_day(organisation) as (client, clock):
+        assert _session_writes(client) == 1  # written at 8:00
         clock.shift(dt.timedelta(minutes=4))
-        assert client.get(home).status_code == 200  # not written
+        assert _session_writes(client) == 0
         clock.shift(dt.timedelta(hours=7, minutes=57))  # 8 h 1 min after the write
-        response = client.get(home)
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("account_login"))
+        assert _refused(client.get(reverse("shell:home")))
 
 
 def test_an_anonymous_visit_and_a_logout_create_no_session(organisation):
@@ -415,19 +419,12 @@ def test_an_anonymous_visit_and_a_logout_create_no_session(organisation):
 
 
 def test_a_session_idle_longer_than_its_age_is_refused(organisation):
-    user = MembershipFactory(organisation=organisation, roles=[Role.EMPLOYEE]).user
-    home = reverse("shell:home")
-    start = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
-    with time_machine.travel(start, tick=False) as clock:
-        client = Client()
-        client.force_login(user)
-        assert client.get(home).status_code == 200
+    with _working_day(organisation) as (client, clock):
+        assert client.get(reverse("shell:home")).status_code == 200
         clock.shift(dt.timedelta(hours=7, minutes=50))  # still working: the age starts again
-        assert client.get(home).status_code == 200
+        assert client.get(reverse("shell:home")).status_code == 200
         clock.shift(dt.timedelta(hours=8, minutes=1))
-        response = client.get(home)
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("account_login"))
+        assert _refused(client.get(reverse("shell:home")))
 
 
 # --- 5. External-rater links ----------------------------------------------------------------
