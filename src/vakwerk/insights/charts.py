@@ -4,7 +4,7 @@ Each chart comes with a title and a description (its text alternative); the page
 the same numbers as a table, so nothing is only in a picture.
 """
 
-from django.utils.formats import number_format
+from django.template.defaultfilters import floatformat
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
@@ -21,7 +21,8 @@ NO_VALUE = "\u2013"  # an en dash: "no value" in tables and cells
 
 
 def level_text(value: float | None) -> str:
-    return NO_VALUE if value is None else number_format(value, 1)
+    """A level as the tables write it (``floatformat:1``: rounded, not cut off)."""
+    return NO_VALUE if value is None else str(floatformat(value, 1))
 
 
 def _interval_row(result: CompetencyResult, *, previous: float | None = None) -> charts.IntervalRow:

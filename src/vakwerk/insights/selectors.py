@@ -10,6 +10,7 @@ behavioural indicators and so comparable between rounds (unlike the standardised
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core.cache import cache
 from django.db.models import Count, F, FilteredRelation, Max, Q, QuerySet
@@ -91,10 +92,13 @@ def bands_for(profile_ids: Iterable[int | None]) -> dict[int, dict[str, Band]]:
     """Role profile id -> competency code -> desired band (one query)."""
     wanted = {pk for pk in profile_ids if pk is not None}
     bands: dict[int, dict[str, Band]] = defaultdict(dict)
-    for target in RoleTarget.objects.filter(profile_id__in=wanted):
-        bands[target.profile_id][target.competency_code] = Band(
-            target.minimum, target.target, target.weight
-        )
+    targets = (
+        RoleTarget.objects.filter(profile_id__in=wanted)
+        .order_by()
+        .values_list("profile_id", "competency_code", "minimum", "target", "weight")
+    )
+    for profile_id, code, minimum, target, weight in targets:
+        bands[profile_id][code] = Band(minimum, target, weight)
     return bands
 
 
@@ -134,20 +138,22 @@ class CompetencyResult:
     # The estimate as it stands now: later pulse updates applied, its interval widened by the
     # age of the evidence (``measurement.selectors.current_levels``).
     current: CurrentLevel | None = None
+    # The figures derived from these fields are cached properties: a team page asks for the
+    # status of every cell several times. The fields are not changed after construction.
 
-    @property
+    @cached_property
     def level(self) -> float | None:
         if self.current is not None:
             return self.current.level
         return self.estimate.level if self.estimate else None
 
-    @property
+    @cached_property
     def lower(self) -> float | None:
         if self.current is not None:
             return self.current.level_lower
         return self.estimate.level_lower if self.estimate else None
 
-    @property
+    @cached_property
     def upper(self) -> float | None:
         if self.current is not None:
             return self.current.level_upper
@@ -162,7 +168,7 @@ class CompetencyResult:
     def from_pulse(self) -> bool:
         return self.current is not None and self.current.from_pulse
 
-    @property
+    @cached_property
     def status(self) -> str | None:
         if self.level is None or self.band is None:
             return None
@@ -172,19 +178,19 @@ class CompetencyResult:
     def status_label(self) -> str:
         return str(STATUS_LABELS[self.status]) if self.status else ""
 
-    @property
+    @cached_property
     def gap(self) -> float | None:
         if self.level is None or self.band is None:
             return None
         return gap_of(self.level, self.band)
 
-    @property
+    @cached_property
     def uncertain(self) -> bool:
         if self.estimate is None or self.band is None:
             return True
         return is_uncertain(self.lower, self.upper, self.band)
 
-    @property
+    @cached_property
     def shortfall(self) -> float:
         if self.level is None or self.band is None:
             return 0.0
@@ -198,11 +204,11 @@ class CompetencyResult:
                 return float(level)
         return None
 
-    @property
+    @cached_property
     def self_level(self) -> float | None:
         return self._view_level(("self",))
 
-    @property
+    @cached_property
     def others_level(self) -> float | None:
         return self._view_level(OTHER_GROUPS)
 
@@ -321,6 +327,9 @@ def personal_report(
     band_of = bands_for([employee.role_profile_id]).get(employee.role_profile_id or 0, {})
     comments: dict[str, dict[str, list[str]]] = {}
     subject = Subject.objects.filter(round=round_, employee=employee).first()
+    if subject is not None:  # the round and organisation at hand, not fetched again
+        subject.round = round_
+        round_.organisation = organisation
     measured = {code for round_pk, code in estimates if round_pk == round_.pk}
     measured.update(subject.competency_codes if subject else [])
     if subject is not None:

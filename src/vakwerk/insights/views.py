@@ -50,10 +50,23 @@ def _report_context(
     }
 
 
+def _viewer_id_only(request: OrganisationRequest) -> Employee | None:
+    """The viewer's own employee record with only its id loaded: all the team page and the
+    visibility rule compare with (``people.selectors.employee_of`` also joins the team, the
+    department and the manager)."""
+    return (
+        Employee.objects.filter(organisation=request.organisation, user=request.user)
+        .only("pk")
+        .order_by("pk")
+        .first()
+    )
+
+
 def _other_person(request: OrganisationRequest, employee_id: int) -> Employee:
     """An employee of this organisation whose results the viewer may see, or 404."""
     employee = people_selectors.employee_in(request.organisation, employee_id)
-    viewer = people_selectors.employee_of(request.organisation, request.user)
+    employee.organisation = request.organisation  # the same one: no query for the policy
+    viewer = _viewer_id_only(request)
     if not can_see_results(request.membership, viewer, employee):
         raise Http404
     return employee
@@ -162,14 +175,10 @@ def access_log(request: OrganisationRequest) -> HttpResponse:
 
 
 def _team(request: OrganisationRequest) -> tuple[selectors.TeamOverview, dict[str, Any]]:
-    me = people_selectors.employee_of(request.organisation, request.user)
-    members = (
-        list(
-            people_selectors.direct_reports(request.organisation, me).select_related("organisation")
-        )
-        if me
-        else []
-    )
+    me = _viewer_id_only(request)
+    members = list(people_selectors.direct_reports(request.organisation, me)) if me else []
+    for member in members:  # the request's organisation: no join, no copy per person
+        member.organisation = request.organisation
     overview = selectors.team_overview(
         request.organisation,
         members,
@@ -188,9 +197,10 @@ def _team(request: OrganisationRequest) -> tuple[selectors.TeamOverview, dict[st
 @require_GET
 def team(request: OrganisationRequest) -> HttpResponse:
     overview, extra = _team(request)
+    rows = extra["rows"]
     context = {
         "overview": overview,
-        "charts": charts.team_charts(overview, extra["rows"]) if overview.round else None,
+        "charts": charts.team_charts(overview, rows) if overview.round else None,
         **extra,
     }
     if extra["rows"]:

@@ -152,8 +152,10 @@ class RadarRow:
 # --- Markup ------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def _num(value: float) -> str:
-    """A coordinate: SVG syntax, so always a decimal point, at most two decimals."""
+    """A coordinate: SVG syntax, so always a decimal point, at most two decimals. Cached: a
+    heatmap repeats the same few column and row positions in every cell."""
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
 

@@ -10,10 +10,11 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
-from vakwerk.assessments.models import Comment, InvitationStatus, Source, Subject
+from vakwerk.assessments.models import Comment, Invitation, InvitationStatus, Source, Subject
 from vakwerk.audit.models import AuditEvent
-from vakwerk.insights import selectors
+from vakwerk.insights import charts, selectors
 from vakwerk.measurement.models import Estimate
 from vakwerk.organisations.models import Role
 from vakwerk.tests.factories import EmployeeFactory, TeamFactory
@@ -230,6 +231,43 @@ def test_the_team_export_holds_what_the_page_shows(as_manager, organisation, tea
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet.max_row == len(lines)
     assert as_manager.get(reverse("insights:team_export", args=["pdf"])).status_code == 404
+
+
+def test_participation_counts_people_and_responses_per_source(answered_round, team):
+    """People taking part, completed self and manager ratings, and the
+    feedback (colleagues, external raters) invited and completed, as counted one by one."""
+    _, members = team
+    invitation = Invitation.objects.filter(subject__round=answered_round, source=Source.SELF)
+    invitation.filter(subject__employee=members[0]).update(status=InvitationStatus.OPEN)
+    for subjects in (
+        Subject.objects.filter(round=answered_round),
+        Subject.objects.filter(round=answered_round, employee__in=members[:3]),
+        Subject.objects.none(),
+    ):
+        found = list(Invitation.objects.filter(subject__in=subjects))
+        done = [i for i in found if i.status == InvitationStatus.COMPLETED]
+        feedback = [i for i in found if i.source in (Source.PEER, Source.EXTERNAL)]
+        assert selectors.participation(subjects) == selectors.Participation(
+            people=subjects.count(),
+            self_done=sum(1 for i in done if i.source == Source.SELF),
+            manager_done=sum(1 for i in done if i.source == Source.MANAGER),
+            feedback_invited=len(feedback),
+            feedback_done=sum(1 for i in feedback if i in done),
+        )
+    everyone = selectors.participation(Subject.objects.filter(round=answered_round))
+    assert everyone.people == len(members) + 1  # the manager is measured too
+    assert everyone.self_done == len(members)  # one self-assessment reopened
+    assert 0 < everyone.feedback_done < everyone.feedback_invited  # one peer never answered
+
+
+@pytest.mark.parametrize(
+    ("language", "level", "text"),
+    [("en", 0.96, "1.0"), ("en", 0.94, "0.9"), ("nl", 2.25, "2,3"), ("nl", None, "\u2013")],
+)
+def test_heatmap_cells_round_levels_as_the_table_beside_them(language, level, text):
+    # The table writes levels with floatformat:1 (rounded); the cells used to cut them off.
+    with translation.override(language):
+        assert charts.level_text(level) == text
 
 
 # --- the organisation view ----------------------------------------------------------------
