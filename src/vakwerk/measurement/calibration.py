@@ -10,6 +10,7 @@ through the estimate's own interval (``engine.update.level_by_anchors``).
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Protocol
 
 import numpy as np
@@ -101,6 +102,17 @@ class Calibration:
         found = self.items.get(code)
         return found if found is not None else pooled_item(self.items.values())
 
+    @cached_property
+    def scale(self) -> LevelScale:
+        """The run's level scale (only when it kept one: ``level_thresholds``)."""
+        assert self.level_thresholds is not None
+        return LevelScale(np.array(self.level_thresholds, dtype=np.float64))
+
+    @staticmethod
+    def has_level(anchor: Interval) -> bool:
+        """Whether ``anchor`` has a level with an interval (else ``levels`` gives None)."""
+        return None not in (anchor.level, anchor.level_lower, anchor.level_upper)
+
     def levels(
         self, values: Iterable[float], anchor: Interval, top: int | None
     ) -> list[float] | None:
@@ -110,8 +122,7 @@ class Calibration:
             return None
         points = np.array(list(values), dtype=np.float64)
         if self.level_thresholds:
-            scale = LevelScale(np.array(self.level_thresholds, dtype=np.float64))
-            return [float(v) for v in scale.express(points)]
+            return [float(v) for v in self.scale.express(points)]
         return [
             float(v)
             for v in level_by_anchors(

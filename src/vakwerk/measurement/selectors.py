@@ -5,6 +5,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -124,6 +125,47 @@ def level_tops(version_ids: Iterable[int]) -> dict[int, int]:
     )
 
 
+@dataclass(frozen=True)
+class _Aged:
+    """An estimate as it stands now, before its interval ends are expressed as levels."""
+
+    source: "Estimate | PulseUpdate"
+    from_pulse: bool
+    evidence_at: datetime
+    months: float
+    sd: float
+    lower: float
+    upper: float
+
+
+def _interval_levels(
+    estimates: Sequence[Estimate],
+    aged: Sequence[_Aged],
+    calibrations: dict[tuple[int, str], Calibration],
+    tops: dict[int, int],
+) -> list[tuple[float, float] | None]:
+    """The level of each aged interval's ends: the round's estimate and its interval are points
+    of the round's level map. Where the run kept its level scale, one vectorised call per run
+    and competency (a team page has a hundred estimates or more); else each estimate through
+    its own anchors (``Calibration.levels``)."""
+    ends: list[tuple[float, float] | None] = [None] * len(estimates)
+    batches: dict[tuple[int, str], list[int]] = {}
+    for index, (e, now_) in enumerate(zip(estimates, aged, strict=True)):
+        key = (e.run_id, e.competency_code)
+        calibration = calibrations[key]
+        if calibration.level_thresholds and calibration.has_level(e):
+            batches.setdefault(key, []).append(index)
+            continue
+        levels = calibration.levels((now_.lower, now_.upper), e, tops.get(e.version_id))
+        ends[index] = (levels[0], levels[1]) if levels else None
+    for key, indices in batches.items():
+        points = np.array([(aged[i].lower, aged[i].upper) for i in indices], dtype=np.float64)
+        expressed = calibrations[key].scale.express(points).tolist()
+        for index, (low, high) in zip(indices, expressed, strict=True):
+            ends[index] = (low, high)
+    return ends
+
+
 def current_levels(
     organisation: Organisation,
     estimates: Iterable[Estimate],
@@ -154,7 +196,7 @@ def current_levels(
     tops: dict[int, int] = {}
     if any(c.level_thresholds is None for c in calibrations.values()):
         tops = level_tops({e.version_id for e in estimates})
-    out: dict[int, CurrentLevel] = {}
+    aged: list[_Aged] = []
     for e in estimates:
         update = updates.get((e.round_id, e.employee_id, e.competency_code))
         source: Estimate | PulseUpdate = update if update is not None else e
@@ -164,26 +206,26 @@ def current_levels(
         months = months_between(max((now - evidence_at).total_seconds(), 0.0) / 86400.0)
         sd = aged_sd(source.sd, months)
         lower, upper = source.estimate - Z90 * sd, source.estimate + Z90 * sd
-        # The round's estimate and its interval are points of the round's level map.
-        levels = calibrations[(e.run_id, e.competency_code)].levels(
-            (lower, upper), e, tops.get(e.version_id)
-        )
+        aged.append(_Aged(source, update is not None, evidence_at, months, sd, lower, upper))
+    ends = _interval_levels(estimates, aged, calibrations, tops)
+    out: dict[int, CurrentLevel] = {}
+    for e, now_, levels in zip(estimates, aged, ends, strict=True):
         out[e.pk] = CurrentLevel(
             estimate_id=e.pk,
             employee_id=e.employee_id,
             competency_code=e.competency_code,
             round_id=e.round_id,
-            estimate=source.estimate,
-            sd=sd,
-            lower90=lower,
-            upper90=upper,
-            level=source.level,
+            estimate=now_.source.estimate,
+            sd=now_.sd,
+            lower90=now_.lower,
+            upper90=now_.upper,
+            level=now_.source.level,
             level_lower=levels[0] if levels else None,
             level_upper=levels[1] if levels else None,
-            stored_sd=source.sd,
-            evidence_at=evidence_at,
-            months=months,
-            from_pulse=update is not None,
-            is_outdated=months >= organisation.results_outdated_months,
+            stored_sd=now_.source.sd,
+            evidence_at=now_.evidence_at,
+            months=now_.months,
+            from_pulse=now_.from_pulse,
+            is_outdated=now_.months >= organisation.results_outdated_months,
         )
     return out

@@ -523,6 +523,27 @@ def test_a_computed_round_keeps_its_level_scale(closed_round):
         )
 
 
+def test_current_levels_of_many_estimates_match_each_one_alone(organisation, closed_round):
+    """The interval ends of a whole round are expressed per run and competency at once; the
+    levels are those of each estimate expressed on its own, aged a year."""
+    estimates = list(Estimate.objects.filter(round=closed_round))
+    assert len(estimates) > 20
+    later = timezone.now() + dt.timedelta(days=365)
+    together = selectors.current_levels(organisation, estimates, now=later)
+    run = EstimateRun.objects.get(round=closed_round)
+    for estimate in estimates:
+        alone = selectors.current_levels(organisation, [estimate], now=later)[estimate.pk]
+        current = together[estimate.pk]
+        assert current == alone
+        calibration = Calibration.of(run.calibration, estimate.competency_code)
+        expected = calibration.levels((current.lower90, current.upper90), estimate, None)
+        if expected is None:
+            assert current.level_lower is None
+        else:
+            assert (current.level_lower, current.level_upper) == (expected[0], expected[1])
+            assert current.lower90 < estimate.lower90  # a year older: a wider interval
+
+
 def test_sjt_items_are_calibrated_with_their_raw_scores(organisation, framework_version):
     """Per competency the run keeps each SJT item's fitted parameters and the SJT-specific
     variance; an item it never saw gets the pooled prior with the mean discrimination."""
