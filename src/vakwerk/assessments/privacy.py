@@ -106,12 +106,14 @@ def group_is_visible(
 
 
 def subject_feedback(
-    subject: Subject, *, actor: Actor, viewer_is_subject: bool
+    subject: Subject, *, actor: Actor, viewer_is_subject: bool, distributions: bool = True
 ) -> dict[str, CompetencyFeedback]:
     """Aggregated answers and comments of the visible source groups, per competency.
 
     Individual peer or external answers never leave this function: only counts per answer
     value, and comments of groups at or above the threshold (in a stable, not rater, order).
+    ``distributions=False`` leaves the counts out (and their query) for a page that shows
+    only the comments.
     """
     sources = visible_sources(subject)
     counts = anonymous_rater_counts(subject.round, subject)
@@ -130,7 +132,7 @@ def subject_feedback(
         .values("indicator__competency__code", "invitation__source", "value")
         .annotate(n=Count("id"))
     )
-    for row in answers:
+    for row in answers if distributions else ():
         if not shown(row["invitation__source"], row["indicator__competency__code"]):
             continue
         item = feedback[row["indicator__competency__code"]]

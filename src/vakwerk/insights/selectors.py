@@ -333,7 +333,9 @@ def personal_report(
     measured = {code for round_pk, code in estimates if round_pk == round_.pk}
     measured.update(subject.competency_codes if subject else [])
     if subject is not None:
-        feedback = subject_feedback(subject, actor=actor, viewer_is_subject=viewer_is_subject)
+        feedback = subject_feedback(
+            subject, actor=actor, viewer_is_subject=viewer_is_subject, distributions=False
+        )  # the report shows the comments; the answers are in its estimates
         comments = {code: item.comments for code, item in feedback.items()}
     current = current_levels(
         organisation, [e for (round_pk, _code), e in estimates.items() if round_pk == round_.pk]

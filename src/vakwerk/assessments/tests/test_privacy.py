@@ -84,6 +84,14 @@ def test_three_peer_answers_show_only_aggregates(subject):
         "Opmerking 2",
         "Opmerking 4",
     ]
+    # Without the distributions (the report shows comments only): the same comments.
+    comments_only = subject_feedback(
+        subject, actor=ACTOR, viewer_is_subject=True, distributions=False
+    )
+    assert {code: f.comments for code, f in comments_only.items()} == {
+        code: f.comments for code, f in feedback.items() if f.comments
+    }
+    assert all(not f.distribution for f in comments_only.values())
     rows = [row for row in exported(subject) if row["source"] == "peer"]
     raters = {row["rater"] for row in rows}
     assert len(raters) == 3
