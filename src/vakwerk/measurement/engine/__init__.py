@@ -27,7 +27,7 @@ from .views import (
     source_views,
 )
 
-ENGINE_VERSION = "1.1.0"
+ENGINE_VERSION = "1.2.0"
 
 __all__ = [
     "AGREES_HIGH",

@@ -28,6 +28,8 @@ DISCRIMINATION_PRIOR = (1.0, 1.0)
 """Mean and SD of the weak normal prior on the discriminations' common mean (and the starting
 prior of each discrimination); the model estimates the actual prior (pooling) from the items."""
 THRESHOLD_PRIOR_SD = 5.0
+GRID_STEP = 0.02
+"""Spacing of the grid on which the item update sums its quadrature points (``_histogram``)."""
 MIN_PROBABILITY = 1e-300
 
 
@@ -56,6 +58,39 @@ class GrmItems:
 
     def copy(self) -> GrmItems:
         return GrmItems(self.discrimination.copy(), self.thresholds.copy())
+
+
+@dataclass(frozen=True)
+class StepPrior:
+    """Pooled prior of the threshold steps ``c_jk - c_j(k-1)``: one mean per step group (items
+    with the same number of categories, same position; see ``step_groups``), one SD."""
+
+    mean: FloatArray
+    sd: float
+
+
+@dataclass(frozen=True)
+class _ItemPrior:
+    discrimination: tuple[float, float]
+    steps: tuple[FloatArray, float] | None  # this item's step means and the common SD
+
+
+def step_groups(answers: SjtAnswers) -> IntArray:
+    """Per item and threshold column ``p >= 2`` the group of the step ``c_p - c_(p-1)``: items
+    with the same number of categories share a group per position; -1 where there is no step."""
+    width = int(answers.n_categories.max(initial=2)) + 1
+    columns = np.arange(width)
+    has = (columns[None, :] >= 2) & (columns[None, :] < answers.n_categories[:, None])
+    key = answers.n_categories[:, None] * width + columns[None, :]
+    groups = np.full((answers.n_items, width), -1, dtype=np.int64)
+    _, groups[has] = np.unique(key[has], return_inverse=True)
+    return groups
+
+
+def _step_means(steps: StepPrior | None, groups: IntArray) -> tuple[FloatArray, float] | None:
+    if steps is None or len(groups) == 0:
+        return None
+    return steps.mean[groups], steps.sd
 
 
 def prepare(person: IntArray, item_code: IntArray, score: IntArray) -> SjtAnswers:
@@ -155,41 +190,80 @@ def update_items(
     sd: FloatArray,
     n_nodes: int,
     prior: tuple[float, float] = DISCRIMINATION_PRIOR,
-) -> tuple[GrmItems, FloatArray]:
+    steps: StepPrior | None = None,
+) -> tuple[GrmItems, FloatArray, FloatArray]:
     """One Newton step per item on the expected log-likelihood (M-step of the EM).
 
     Each person's theta is integrated over its Gaussian posterior ``N(mean, sd^2)`` with
     Gauss-Hermite quadrature. The step is halved until the thresholds stay ordered and the
     (penalised) objective does not decrease. ``prior`` is the normal prior (mean, SD) of the
-    discriminations. Also returns each discrimination's approximate posterior variance (from the
-    inverse negative Hessian), which the hierarchical prior's update needs.
+    discriminations, ``steps`` the pooled prior of the threshold steps. Also returns each
+    discrimination's and each step's approximate posterior variance (from the inverse negative
+    Hessian; steps as ``step_groups``, 0 where none), which the hierarchical priors' updates
+    need.
     """
-    nodes, weights = np.polynomial.hermite_e.hermegauss(n_nodes)
-    weights = weights / weights.sum()
     new = items.copy()
     variance = np.zeros(answers.n_items)
+    groups = step_groups(answers)
+    step_var = np.zeros(groups.shape)
+    cell_item, cat, theta, w = _histogram(answers, mean, sd, n_nodes)
+    bounds = np.searchsorted(cell_item, np.arange(answers.n_items + 1))
     for j in range(answers.n_items):
-        rows = np.flatnonzero(answers.item == j)
         k = int(answers.n_categories[j])
-        theta = (mean[answers.person[rows], None] + sd[answers.person[rows], None] * nodes).ravel()
-        cat = np.repeat(answers.category[rows], n_nodes)
-        w = np.tile(weights, len(rows))
+        cells = slice(bounds[j], bounds[j + 1])
         start = _item_vector(items, j, k)
-        base, grad, hess = _item_gradient(start, theta, cat, w, k, prior)
+        item_prior = _ItemPrior(prior, _step_means(steps, groups[j, 2:k]))
+        base, grad, hess = _item_gradient(start, theta[cells], cat[cells], w[cells], k, item_prior)
         step = np.linalg.solve(-hess, grad)
-        variance[j] = float(np.linalg.inv(-hess)[0, 0])
+        cov = np.linalg.inv(-hess)
+        variance[j] = float(cov[0, 0])
+        diagonal = np.diag(cov)
+        step_var[j, 2:k] = diagonal[2:] + diagonal[1:-1] - 2.0 * np.diag(cov, 1)[1:]
         scale = 1.0
         for _ in range(30):
             trial = start + scale * step
             if (
                 np.all(np.diff(trial[1:]) > 0)
-                and _item_objective(trial, theta, cat, w, k, prior) >= base
+                and _item_objective(trial, theta[cells], cat[cells], w[cells], k, item_prior)
+                >= base
             ):
                 new.discrimination[j] = trial[0]
                 new.thresholds[j, 1:k] = trial[1:]
                 break
             scale /= 2.0
-    return new, variance
+    return new, variance, step_var
+
+
+def _histogram(
+    answers: SjtAnswers, mean: FloatArray, sd: FloatArray, n_nodes: int
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+    """The quadrature points of all answers, summed per (item, category) on a fine grid.
+
+    Each answer integrates ``theta`` over its person's ``N(mean, sd^2)`` with Gauss-Hermite
+    nodes; the item update only needs, per item and category, the weighted distribution of
+    these points. Each point's weight is shared between its two neighbouring grid points in
+    proportion to closeness (linear interpolation), which keeps total weight and mean exact
+    and widens the spread by at most ``GRID_STEP^2 / 4`` (0.0001, against posterior variances
+    of about 0.2). An organisation of 20,000 people has 1.7 million points over 12 items but
+    only about 15,000 occupied cells. Returns item, category, theta and weight per cell,
+    sorted by item."""
+    nodes, weights = np.polynomial.hermite_e.hermegauss(n_nodes)
+    weights = weights / weights.sum()
+    points = mean[answers.person, None] + sd[answers.person, None] * nodes[None, :]
+    low = float(points.min(initial=0.0))
+    position = (points - low) / GRID_STEP
+    index = np.floor(position).astype(np.int64)
+    upper = position - index
+    n_grid = int(index.max(initial=0)) + 2
+    width = int(answers.n_categories.max(initial=2))
+    row = (answers.item * width + answers.category)[:, None] * n_grid
+    size = answers.n_items * width * n_grid
+    total = np.bincount((row + index).ravel(), (weights * (1.0 - upper)).ravel(), size)
+    total += np.bincount((row + index + 1).ravel(), (weights * upper).ravel(), size)
+    cell = np.flatnonzero(total)
+    combo, grid_point = np.divmod(cell, n_grid)
+    item, category = np.divmod(combo, width)
+    return item, category, low + GRID_STEP * grid_point, total[cell]
 
 
 def _item_vector(items: GrmItems, j: int, k: int) -> FloatArray:
@@ -215,18 +289,22 @@ def _item_objective(
     category: IntArray,
     w: FloatArray,
     k: int,
-    prior: tuple[float, float],
+    prior: _ItemPrior,
 ) -> float:
     eta_lo, eta_hi, _, _ = _item_etas(vector, theta, category, k)
     t = _terms(eta_lo, eta_hi, second=False)
     return float(w @ t.log_p) + _log_prior(vector, prior)
 
 
-def _log_prior(vector: FloatArray, prior: tuple[float, float]) -> float:
-    mean_a, sd_a = prior
-    return -0.5 * ((vector[0] - mean_a) / sd_a) ** 2 - 0.5 * float(
+def _log_prior(vector: FloatArray, prior: _ItemPrior) -> float:
+    mean_a, sd_a = prior.discrimination
+    value = -0.5 * ((vector[0] - mean_a) / sd_a) ** 2 - 0.5 * float(
         np.sum((vector[1:] / THRESHOLD_PRIOR_SD) ** 2)
     )
+    if prior.steps is not None:
+        means, sd = prior.steps
+        value -= 0.5 * float(np.sum(((np.diff(vector[1:]) - means) / sd) ** 2))
+    return value
 
 
 def _item_gradient(
@@ -235,39 +313,41 @@ def _item_gradient(
     category: IntArray,
     w: FloatArray,
     k: int,
-    prior: tuple[float, float],
+    prior: _ItemPrior,
 ) -> tuple[float, FloatArray, FloatArray]:
     """Value, gradient and Hessian of the penalised expected log-likelihood in
     ``(a, c_1..c_K-1)``."""
-    eta_lo, eta_hi, has_lo, has_hi = _item_etas(vector, theta, category, k)
+    eta_lo, eta_hi, _, _ = _item_etas(vector, theta, category, k)
     t = _terms(eta_lo, eta_hi)
+    # Below the bottom category and above the top one the "threshold" is infinite and every
+    # derivative is exactly 0, so all answers are summed by category and those columns dropped.
+    wd_lo, wd_hi = w * t.d_lo, w * t.d_hi
+    wh_lo, wh_hi, wh_mix = w * t.h_lo, w * t.h_hi, w * t.h_mix
+    lo, hi, size = category, category + 1, k + 1  # columns of c_x and c_(x+1)
     grad = np.zeros(k)
     hess = np.zeros((k, k))
-    grad[0] = w @ (theta * (t.d_lo + t.d_hi))
-    hess[0, 0] = w @ (theta**2 * (t.h_lo + 2.0 * t.h_mix + t.h_hi))
-    lo = np.where(has_lo, category, 0)  # index into vector of threshold c_x
-    hi = np.where(has_hi, category + 1, 0)  # index of c_(x+1)
+    grad[0] = theta @ (wd_lo + wd_hi)
+    hess[0, 0] = (theta**2) @ (wh_lo + 2.0 * wh_mix + wh_hi)
     # d eta / d c = -1 for the threshold involved.
-    grad -= np.bincount(lo[has_lo], w[has_lo] * t.d_lo[has_lo], minlength=k)
-    grad -= np.bincount(hi[has_hi], w[has_hi] * t.d_hi[has_hi], minlength=k)
-    cross_lo = -w * theta * (t.h_lo + t.h_mix)
-    cross_hi = -w * theta * (t.h_mix + t.h_hi)
-    a_c = np.bincount(lo[has_lo], cross_lo[has_lo], minlength=k)
-    a_c += np.bincount(hi[has_hi], cross_hi[has_hi], minlength=k)
-    diag = np.bincount(lo[has_lo], (w * t.h_lo)[has_lo], minlength=k)
-    diag += np.bincount(hi[has_hi], (w * t.h_hi)[has_hi], minlength=k)
-    both = has_lo & has_hi
-    off = np.bincount(lo[both], (w * t.h_mix)[both], minlength=k)
-    a_c[0], diag[0], off[0] = 0.0, 0.0, 0.0
-    hess[0, 1:] = hess[1:, 0] = a_c[1:]
-    hess[np.arange(1, k), np.arange(1, k)] = diag[1:]
+    grad[1:] -= (np.bincount(lo, wd_lo, size) + np.bincount(hi, wd_hi, size))[1:k]
+    a_c = np.bincount(lo, -theta * (wh_lo + wh_mix), size)
+    a_c += np.bincount(hi, -theta * (wh_mix + wh_hi), size)
+    diag = np.bincount(lo, wh_lo, size) + np.bincount(hi, wh_hi, size)
+    off = np.bincount(lo, wh_mix, size)
+    hess[0, 1:] = hess[1:, 0] = a_c[1:k]
+    hess[np.arange(1, k), np.arange(1, k)] = diag[1:k]
     idx = np.arange(1, k - 1)
     hess[idx, idx + 1] = hess[idx + 1, idx] = off[1 : k - 1]
-    mean_a, sd_a = prior
+    mean_a, sd_a = prior.discrimination
     grad[0] -= (vector[0] - mean_a) / sd_a**2
     hess[0, 0] -= 1.0 / sd_a**2
     grad[1:] -= vector[1:] / THRESHOLD_PRIOR_SD**2
     hess[np.arange(1, k), np.arange(1, k)] -= 1.0 / THRESHOLD_PRIOR_SD**2
+    if prior.steps is not None and k > 2:
+        means, sd = prior.steps
+        difference = np.diff(np.eye(k - 1), axis=0)  # steps = difference @ thresholds
+        grad[1:] -= difference.T @ ((difference @ vector[1:] - means) / sd**2)
+        hess[1:, 1:] -= difference.T @ difference / sd**2
     return float(w @ t.log_p) + _log_prior(vector, prior), grad, hess
 
 

@@ -16,12 +16,14 @@ re-standardises the latent scale so that the posterior population has mean 0 and
 (PX-EM: same fixed points, much faster for loadings), and SQUAREM extrapolation speeds up the
 slow remainder (``squarem.py``). Variances get weak scaled-inverse-chi-square priors (2
 pseudo-observations) so tiny or degenerate data give finite, sensible answers instead of
-boundary estimates.
+boundary estimates. After the fit, the levels' posterior is averaged over the posteriors of
+``tau_d^2`` and ``tau_g^2`` (``_integrate_variances``), which a few hundred people leave
+uncertain.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.stats import norm
@@ -42,6 +44,11 @@ TEAM_PRIOR = 0.1
 """Prior guess of the between-team share of the level variance."""
 DISCRIMINATION_SPREAD = 0.5
 """Prior guess of the SD of the SJT discriminations as a fraction of their mean."""
+SLICE_SPAN = 0.25
+"""Slices of ``log tau^2`` closer than this to the estimate's are not worth a mixture: at 3,000
+and 20,000 people mixing moved no estimate by more than 0.002 and no SD by more than 0.1%."""
+STEP_SPREAD = 0.5
+"""Prior guess of the SD of the SJT threshold steps as a fraction of their mean (as above)."""
 
 Start = tuple[FloatArray, FloatArray, FloatArray]
 
@@ -57,6 +64,8 @@ class Settings:
     quadrature_nodes: int = 7
     final_newton_steps: int = 50
     team_levels: bool = True  # people rated by the same manager share a team level
+    ordinal_ratings: bool = True  # ratings as cut judgements (ordinal.py), not interval data
+    variance_points: int = 3  # slices of the posteriors of tau_d^2 and tau_g^2 (1: plug-in)
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,7 @@ class _Params:
     team_var: float  # between-team variance of the level
     within_var: float  # within-team variance of the level
     discrimination_prior: tuple[float, float]  # mean and SD of the SJT discriminations
+    step_prior: grm.StepPrior | None  # pooled prior of the SJT threshold steps
 
 
 @dataclass(frozen=True)
@@ -159,7 +169,7 @@ def fit_competency(evidence: Evidence, settings: Settings | None = None) -> Comp
     """Estimate every person's level on one competency from all its evidence."""
     settings = settings or Settings()
     n_persons = len(evidence.persons)
-    pairs = reduce_to_pairs(evidence)
+    pairs = reduce_to_pairs(evidence, settings.ordinal_ratings)
     effect_key = np.where(
         pairs.source == SELF, -1, pairs.source * (len(evidence.raters) + 1) + pairs.rater
     )
@@ -195,6 +205,7 @@ def fit_competency(evidence: Evidence, settings: Settings | None = None) -> Comp
         settings.final_newton_steps,
         settings.dense_limit,
     )
+    post = _integrate_variances(problem, params, post, settings)
     post, params = _standardise(post, params, layout)
     lin = _linear(problem, params)
     state = ModelState(
@@ -221,6 +232,101 @@ def fit_competency(evidence: Evidence, settings: Settings | None = None) -> Comp
         converged=outcome.converged,
         state=state,
     )
+
+
+def _integrate_variances(
+    problem: _Problem, params: _Params, post: Posterior, settings: Settings
+) -> Posterior:
+    """The levels' posterior averaged over the posteriors of the two loosely known variances.
+
+    How much of the SJT is specific rather than the rated level (``tau_d^2``) is told apart only
+    by how well the SJT agrees with the ratings, and how much of a team's ratings is the team's
+    level rather than its manager's leniency (``tau_g^2``) only by the team's other evidence.
+    With a few hundred people both likelihoods are flat (``tau_d^2`` estimates from 0.1 to 0.6
+    on organisations simulated alike), and plugging in the maximum weighs the evidence by
+    chance. Instead each gets its posterior from the same Gaussian summaries its ECME step
+    maximises (``_marginal_variance``), cut into ``variance_points`` equally probable slices;
+    the levels' posterior is the equal mixture of the Laplace posteriors over all combinations
+    of the slices' mean ``log tau^2``, other parameters held at their estimates. Each mode is
+    one Newton step from the estimate's mode (exact to second order in the small change). A
+    variance whose slices all lie within ``SLICE_SPAN`` of its estimate's logarithm (thousands
+    of people) is kept at its estimate.
+    """
+    k, nu = settings.variance_points, settings.prior_weight
+    layout = problem.layout
+    specific = [np.log(params.specific_var)]
+    if problem.answers is not None and params.items is not None and k > 1:
+        tested = np.unique(problem.answers.person)
+        specific = list(
+            _variance_slices(
+                post.specific[tested],
+                post.specific_var[tested],
+                params.specific_var,
+                nu,
+                SPECIFIC_PRIOR,
+                k,
+            )
+        )
+    team = [np.log(params.team_var)]
+    if layout.n_teams > 0 and k > 1:
+        first = layout.n_rater_effects
+        team = list(
+            _variance_slices(
+                post.effect[first:], post.effect_var[first:], params.team_var, nu, TEAM_PRIOR, k
+            )
+        )
+    if np.max(np.abs(np.array(specific) - np.log(params.specific_var))) < SLICE_SPAN:
+        specific = [np.log(params.specific_var)]
+    if np.max(np.abs(np.array(team) - np.log(params.team_var))) < SLICE_SPAN:
+        team = [np.log(params.team_var)]
+    if len(specific) == 1 and len(team) == 1:
+        return post
+    sjt = _sjt(problem.answers, params)
+    mode = (post.theta, post.specific, post.effect)
+
+    def at(specific_var: float, team_var: float) -> Posterior:
+        changed = replace(params, specific_var=specific_var, team_var=team_var)
+        return laplace(problem.design, _linear(problem, changed), sjt, mode, 1, 0)
+
+    # Sparse (Neumann) covariances for the slices; only their differences from the same
+    # approximation at the estimate are added to the exact covariances of the estimate.
+    base = at(params.specific_var, params.team_var)
+    posts = [at(float(np.exp(d)), float(np.exp(g))) for d in specific for g in team]
+    theta = np.mean([p.theta for p in posts], axis=0)
+    effect = np.mean([p.effect for p in posts], axis=0)
+    theta_var = np.mean([p.theta_var + p.theta**2 for p in posts], axis=0) - theta**2
+    effect_var = np.mean([p.effect_var + p.effect**2 for p in posts], axis=0) - effect**2
+    return replace(
+        post,
+        theta=theta,
+        theta_var=np.maximum(post.theta_var + theta_var - base.theta_var, 1e-12),
+        effect=effect,
+        effect_var=np.maximum(post.effect_var + effect_var - base.effect_var, 1e-12),
+    )
+
+
+def _variance_slices(
+    mean: FloatArray, var: FloatArray, current: float, nu: float, guess: float, k: int
+) -> FloatArray:
+    """``k`` points of ``log t`` carrying equal posterior mass (the mean of each slice).
+
+    The likelihood is that of ``_marginal_variance`` (Gaussian summaries ``x ~ N(0, t + 1/q)``),
+    the prior its scaled-inverse-chi-square; the posterior of ``log t`` is evaluated on a grid
+    of 200 points spanning a factor ``e^6`` either side of the estimate."""
+    q = 1.0 / np.maximum(var, MIN_VARIANCE) - 1.0 / current
+    informed = q > 1e-12 / current
+    q = q[informed]
+    x2 = (mean[informed] * (current + 1.0 / q) / current) ** 2
+    grid = np.log(current) + np.linspace(-6.0, 6.0, 200)
+    t = np.exp(grid)
+    s = t[:, None] + 1.0 / q[None, :]
+    log_post = -0.5 * np.sum(np.log(s) + x2[None, :] / s, axis=1)
+    log_post += -(0.5 * nu + 1.0) * grid - 0.5 * nu * guess / t + grid  # prior, Jacobian
+    density = np.exp(log_post - log_post.max())
+    mass = np.cumsum(density) / density.sum()
+    slice_of = np.minimum((mass * k).astype(np.int64), k - 1)
+    total = np.bincount(slice_of, weights=density, minlength=k)
+    return np.bincount(slice_of, weights=density * grid, minlength=k) / np.maximum(total, 1e-300)
 
 
 class _EmMap:
@@ -285,6 +391,8 @@ def _pack(params: _Params) -> FloatArray:
     if params.items is not None:
         finite = np.isfinite(params.items.thresholds)
         parts += [params.items.discrimination, params.items.thresholds[finite]]
+    if params.step_prior is not None:
+        parts += [params.step_prior.mean, np.array([np.log(params.step_prior.sd)])]
     return np.concatenate(parts)
 
 
@@ -293,13 +401,16 @@ def _unpack(x: FloatArray, template: _Params) -> _Params:
     k = N_RATING
     specific, team, within = np.exp(x[4 * k : 4 * k + 3])
     at = 4 * k + 5
-    items = None
+    items, steps = None, None
     if template.items is not None:
         n = len(template.items.discrimination)
         finite = np.isfinite(template.items.thresholds)
         thresholds = template.items.thresholds.copy()
-        thresholds[finite] = x[at + n :]
+        end = at + n + int(np.count_nonzero(finite))
+        thresholds[finite] = x[at + n : end]
         items = grm.GrmItems(x[at : at + n].copy(), thresholds)
+        if template.step_prior is not None:
+            steps = grm.StepPrior(x[end:-1].copy(), float(np.exp(x[-1])))
     return _Params(
         intercept=x[:k].copy(),
         loading=np.maximum(x[k : 2 * k], 0.0),
@@ -310,6 +421,7 @@ def _unpack(x: FloatArray, template: _Params) -> _Params:
         team_var=float(team),
         within_var=float(within),
         discrimination_prior=(float(x[4 * k + 3]), float(np.exp(x[4 * k + 4]))),
+        step_prior=steps,
     )
 
 
@@ -336,7 +448,7 @@ def _between_variance(pairs: Pairs) -> FloatArray:
     for s in range(N_RATING):
         mask = pairs.source == s
         if np.count_nonzero(mask) > 1:
-            noise = float(np.mean(pairs.noise_var[s] / pairs.count[mask]))
+            noise = float(np.mean(pairs.error_var[mask]))
             out[s] = max(float(np.var(pairs.mean[mask])) - noise, MIN_VARIANCE)
     return out
 
@@ -351,16 +463,21 @@ def _initial(pairs: Pairs, answers: grm.SjtAnswers | None) -> _Params:
     )
     halo = 0.4 * between
     halo[SELF] = 0.7 * between[SELF]
+    items = grm.initial_items(answers) if answers is not None else None
+    steps = None
+    if answers is not None and items is not None:
+        steps = _step_prior(answers, items, np.zeros(grm.step_groups(answers).shape), 0.0)
     return _Params(
         intercept=intercept,
         loading=np.sqrt(0.3 * between),
         leniency_var=0.3 * between,
         halo_var=halo,
-        items=grm.initial_items(answers) if answers is not None else None,
+        items=items,
         specific_var=SPECIFIC_PRIOR,
         team_var=TEAM_PRIOR,
         within_var=1.0 - TEAM_PRIOR,
         discrimination_prior=grm.DISCRIMINATION_PRIOR,
+        step_prior=steps,
     )
 
 
@@ -419,7 +536,7 @@ def _linear(problem: _Problem, params: _Params) -> Linear:
     rows = layout.rating_rows
     offset[rows] = pairs.mean - params.intercept[s]
     loading[rows] = params.loading[s]
-    weight[rows] = 1.0 / (params.halo_var[s] + pairs.noise_var[s] / pairs.count)
+    weight[rows] = 1.0 / (params.halo_var[s] + pairs.error_var)
     loading[layout.team_rows] = -1.0
     weight[layout.team_rows] = 1.0 / params.within_var
     effect_var = np.append(params.leniency_var, params.team_var)
@@ -471,6 +588,7 @@ def _standardise(post: Posterior, params: _Params, layout: _Layout) -> tuple[Pos
         team_var=params.team_var / scale**2,
         within_var=params.within_var / scale**2,
         discrimination_prior=(a_mean * scale, a_sd * scale),
+        step_prior=params.step_prior,  # steps between thresholds do not change
     )
     return post, params
 
@@ -510,7 +628,7 @@ def _m_step(
         expected_sq = (
             (y[k] - m - lam * mu_t[k]) ** 2 + lam**2 * var_t[k] + var_l[k] + 2.0 * lam * pair_cov[k]
         )
-        noise = pairs.noise_var[src] / pairs.count[k]
+        noise = pairs.error_var[k]
         w2 = wk**2
         pseudo = nu * float(np.mean(w2))
         prior_halo = (0.7 if src == SELF else 0.4) * between[src]
@@ -525,18 +643,20 @@ def _m_step(
                 (second + nu * 0.3 * between[src]) / (len(effects) + nu + 2.0), MIN_VARIANCE
             )
     items, specific_var = params.items, params.specific_var
-    a_prior = params.discrimination_prior
+    a_prior, steps = params.discrimination_prior, params.step_prior
     answers = problem.answers
     if answers is not None and items is not None:
-        items, a_var = grm.update_items(
+        items, a_var, step_var = grm.update_items(
             answers,
             items,
             post.sjt_mean,
             np.sqrt(post.sjt_var),
             settings.quadrature_nodes,
             a_prior,
+            steps,
         )
         a_prior = _discrimination_prior(items.discrimination, a_var, a_prior, nu)
+        steps = _step_prior(answers, items, step_var, nu) if steps is not None else None
         tested = np.unique(answers.person)
         specific_var = _marginal_variance(
             post.specific[tested], post.specific_var[tested], specific_var, nu, SPECIFIC_PRIOR
@@ -552,7 +672,37 @@ def _m_step(
         team_var=team_var,
         within_var=within_var,
         discrimination_prior=a_prior,
+        step_prior=steps,
     )
+
+
+def _step_prior(
+    answers: grm.SjtAnswers, items: grm.GrmItems, step_var: FloatArray, nu: float
+) -> grm.StepPrior | None:
+    """Empirical-Bayes update of the pooled prior of the SJT threshold steps.
+
+    Items of one test share an answer format, so the distance between their adjacent
+    thresholds ("steps") is exchangeable across items of the same number of categories: each
+    position gets a mean (the mean of its items' steps), all share one SD, the expected spread
+    of the steps around their means (posterior variances included) with a scaled-inverse-chi-
+    square prior of ``nu`` pseudo-steps centred on ``(STEP_SPREAD * mean step)^2``. Like the
+    discriminations' pooling, this only helps where a step is estimated about as uncertainly as
+    the items truly differ; a single item has nothing to pool with and keeps its own steps.
+    ``None`` when no item has a step (two categories)."""
+    groups = grm.step_groups(answers)
+    has = groups >= 0
+    if not np.any(has):
+        return None
+    with np.errstate(invalid="ignore"):
+        steps = np.diff(items.thresholds, axis=1, prepend=0.0)
+    values, group = steps[has], groups[has]
+    n_groups = int(group.max()) + 1
+    count = np.bincount(group, minlength=n_groups)
+    mean = np.bincount(group, weights=values, minlength=n_groups) / count
+    second = float(np.sum((values - mean[group]) ** 2 + step_var[has]))
+    guess = (STEP_SPREAD * float(np.mean(values))) ** 2
+    var = (second + nu * guess) / (len(values) + nu)
+    return grm.StepPrior(mean, float(np.sqrt(max(var, MIN_VARIANCE))))
 
 
 def _discrimination_prior(

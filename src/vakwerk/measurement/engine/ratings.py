@@ -22,6 +22,7 @@ import numpy as np
 
 from ._arrays import FloatArray, IntArray, group_count, group_sum
 from .evidence import RATING_SOURCES, SELF, Evidence
+from .ordinal import linearise
 
 NOISE_PRIOR_WEIGHT = 4.0
 """Pseudo degrees of freedom pulling a source's noise variance towards the pooled one."""
@@ -37,6 +38,7 @@ class Pairs:
     rater: IntArray  # rater code, NO_RATER for self
     mean: FloatArray  # item-adjusted mean rating z on the 0..1 scale
     count: IntArray  # number of ratings in the pair
+    error_var: FloatArray  # Var(z | pair level): sigma_s^2 / count, or the ordinal summary's
     noise_var: FloatArray  # sigma_s^2 per rating source, shape (4,)
     item_codes: IntArray  # evidence item codes that were rated
     item_effect: FloatArray  # b_i for those items (mean zero over ratings)
@@ -46,8 +48,10 @@ class Pairs:
         return len(self.person)
 
 
-def reduce_to_pairs(evidence: Evidence) -> Pairs:
-    """Fit the additive (pair, item) model to all ratings and return the pair summaries."""
+def reduce_to_pairs(evidence: Evidence, ordinal: bool = True) -> Pairs:
+    """Fit the additive (pair, item) model to all ratings and return the pair summaries;
+    with ``ordinal`` the summaries of the ordinal model (``ordinal.py``) replace the means
+    whenever every answer scale has enough used categories."""
     rows = np.flatnonzero(evidence.source < len(RATING_SOURCES))
     person = evidence.person[rows]
     source = evidence.source[rows]
@@ -78,6 +82,21 @@ def reduce_to_pairs(evidence: Evidence) -> Pairs:
     pooled = float(rss.sum() / df.sum()) if df.sum() >= 1.0 else 0.0
     noise_var = (rss + NOISE_PRIOR_WEIGHT * pooled) / (df + NOISE_PRIOR_WEIGHT)
     noise_var = np.maximum(noise_var, MIN_VARIANCE)
+    error_var = noise_var[pair_source] / np.maximum(pair_n, 1)
+    if ordinal:
+        linear = linearise(
+            pair,
+            item,
+            evidence.score[rows],
+            evidence.categories[rows],
+            pair_source,
+            n_items,
+            n_sources,
+            (alpha, effect, pooled if pooled > 0.0 else float(noise_var.mean())),
+        )
+        if linear is not None:
+            alpha, error_var, effect = linear.mean, linear.error_var, linear.item_effect
+            noise_var = np.maximum(linear.noise_var, MIN_VARIANCE)
 
     return Pairs(
         person=person[first],
@@ -85,6 +104,7 @@ def reduce_to_pairs(evidence: Evidence) -> Pairs:
         rater=rater[first],
         mean=alpha,
         count=pair_n,
+        error_var=error_var,
         noise_var=noise_var,
         item_codes=item_codes.astype(np.int64),
         item_effect=effect,

@@ -176,7 +176,9 @@ def agreement(
     self_n = group_sum(c.person[is_self], c.count[is_self].astype(np.float64), n)
     self_sum = group_sum(c.person[is_self], (c.rating * c.count)[is_self], n)
     self_rating = self_sum / np.maximum(self_n, 1.0)
-    self_var = st.pairs.noise_var[SELF] / np.maximum(self_n, 1.0)
+    # (one self pair per person: its summary's error variance)
+    self_var = np.ones(n)
+    self_var[st.pairs.person[st.pairs.source == SELF]] = st.pairs.error_var[st.pairs.source == SELF]
     # Others: precision-weighted, each rater brought to the average non-self source intercept.
     pair_counts = np.bincount(c.source[others], minlength=len(RATING_SOURCES)).astype(float)
     pair_counts[SELF] = 0.0
