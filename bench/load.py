@@ -46,9 +46,10 @@ Users start spread over ``--ramp-up`` seconds; what happens in the ramp-up is no
 (errors there are counted). Then ``--seconds`` of measured load; the workers' memory (VmRSS of
 each gunicorn worker) is sampled every two seconds. Then a stress phase of ``--stress-seconds``
 with the same journeys at 1-3 s before every click (``--stress``), faster than anyone reads:
-printed, not a target, because at that pace 300 users offer about as many requests per second
-as even the bare view can serve on a 2-core machine (the bench prints both), so its p95 measures
-the queue. Then two phases against the bare view with
+printed, not a target, because at that pace 300 users offer more requests per second than a
+2-core machine can serve of these journeys (the bench prints both: about 210 offered against
+about 125 that the CPU per request allows), so its p95 measures the queue. Then two phases
+against the bare view with
 the same users, each ``--bare-seconds`` long: with the same think time (the latency floor of
 this server and machine under the same number of users) and without think time (its throughput
 ceiling). Afterwards the database is checked: every answer and every scenario choice the server

@@ -33,8 +33,9 @@ to the page, until the ending. Then the next card. Four phases on the same serve
    step takes longer to read than 15 s, so the pace is brisk rather than leisurely, and 300
    people practising at it are 300 people practising at once.
 2. stress: the same at 1-3 s before every click (``--stress``), faster than anyone reads. Printed,
-   not a target: at that pace 300 clients offer more requests per second than even the bare view
-   can serve on a 2-core machine (the bench prints both), so its p95 measures the queue.
+   not a target: at that pace 300 clients offer more requests per second than a 2-core machine
+   can serve of practice (the bench prints both: about 320 offered against about 150 served
+   without any think time), so its p95 measures the queue.
 3. practice without think time: every employee clicks as soon as the page is there. This is the
    server's ceiling for practice; its p95 is queueing (300 requests waiting for 4 workers).
 4. the bare view without think time, with the same clients and their session cookies, so the
@@ -46,8 +47,8 @@ answer lost or counted twice). Beside the timings: the CPU each part used (gunic
 the load generator itself, which shares the machine) and, measured in-process in the set-up,
 the SQL statements each kind of request runs, to show what dominates when a target is missed;
 and the load phase 1 offers (clients x requests per click / mean think time) against the
-capacity phases 2 and 3 measure: when even the bare view cannot serve that load, no practice
-page can meet the p95 target on this machine.
+capacity phases 3 and 4 measure: when practice without think time cannot serve that load, no
+practice page can meet the p95 target on this machine.
 
     python bench/practice_load.py [--users 300] [--seconds 60] [--workers 4] [--think 5-15]
                                   [--stress 1-3]
