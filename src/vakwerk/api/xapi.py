@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import http.client
 import ipaddress
 import json
 import logging
 import socket
-import urllib.error
+import ssl
 import urllib.parse
-import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Iterable
@@ -435,42 +435,128 @@ def questionnaire_completed(invitation: Invitation) -> None:
 # Talking to the LRS ------------------------------------------------------------------------------
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect comes back as the 3xx reply it is: following it would let an LRS send the
-    server's requests, with the credentials, anywhere."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+# NAT64 (RFC 6052) maps IPv4 addresses, private ones included, into IPv6; Python counts the
+# prefix as global.
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
-_OPENER = urllib.request.build_opener(_NoRedirects)
+class _UnresolvedError(LrsUnavailableError):
+    """The endpoint's name does not resolve (now)."""
 
 
-def endpoint_problem(url: str) -> str:
-    """Why Vakwerk will not send requests to ``url``, or "" when it may.
+@dataclass(frozen=True)
+class _Target:
+    """Where a request goes: the URL's host and port (for the Host header and TLS) and the
+    addresses it resolved to, checked, which are the only ones connected to."""
+
+    https: bool
+    host: str
+    port: int
+    path: str
+    addresses: tuple[tuple[int, tuple[Any, ...]], ...]  # (address family, socket address)
+
+
+def _target(url: str) -> _Target:
+    """The checked target of ``url``; ``LrsUnavailableError`` says what is wrong with it.
 
     The endpoint is typed in by HR and the server sends requests to it (and keeps what the LRS
     answers to show on HR's page), so an address on the server's own machine or in a private
     network could reach services that only the server should reach. Such addresses are refused
     unless the operator allows them (``VAKWERK_LRS_PRIVATE_ADDRESSES``, for an LRS inside the
-    municipality's network). Every address the name resolves to is checked, at each request."""
+    municipality's network). Every address the name resolves to is checked, at each request,
+    and the connection goes to those addresses only: the name is not looked up a second time
+    (a name can resolve to a public address for the check and a private one right after)."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return _("The endpoint must start with http:// or https://.")
-    if settings.LRS_PRIVATE_ADDRESSES:
-        return ""
+        raise LrsUnavailableError(_("The endpoint must start with http:// or https://."))
+    if "%" in parts.netloc:  # urllib would decode it, this check would not
+        raise LrsUnavailableError(_("The endpoint's address may not contain a percent sign."))
     try:
-        found = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError, ValueError):
-        return ""  # nothing is sent to a name that does not resolve; the request says why
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise LrsUnavailableError(_("The endpoint's port must be a number from 1 to 65535."))
+    port = port or (443 if parts.scheme == "https" else 80)
+    try:
+        found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as error:
+        raise _UnresolvedError(
+            _("The endpoint's name %(host)s cannot be found.") % {"host": parts.hostname}
+        ) from error
     for *_rest, address in found:
         ip = ipaddress.ip_address(str(address[0]).split("%", 1)[0])
-        if not ip.is_global:
-            return _(
-                "The endpoint's address %(address)s is on this server or in a private network. "
-                "Only an operator can allow that (VAKWERK_LRS_PRIVATE_ADDRESSES)."
-            ) % {"address": ip}
+        if not settings.LRS_PRIVATE_ADDRESSES and (not ip.is_global or ip in NAT64):
+            raise LrsUnavailableError(
+                _(
+                    "The endpoint's address %(address)s is on this server or in a private "
+                    "network. Only an operator can allow that (VAKWERK_LRS_PRIVATE_ADDRESSES)."
+                )
+                % {"address": ip}
+            )
+    path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
+    return _Target(
+        https=parts.scheme == "https",
+        host=parts.hostname,
+        port=port,
+        path=path,
+        addresses=tuple((family, address) for family, *_rest, address in found),
+    )
+
+
+def endpoint_problem(url: str) -> str:
+    """Why Vakwerk will not send requests to ``url``, or "" when it may (``_target``). A name
+    that does not resolve may be stored: sending to it says why it fails."""
+    try:
+        _target(url)
+    except _UnresolvedError:
+        return ""
+    except LrsUnavailableError as error:
+        return str(error)
     return ""
+
+
+def _connect(target: _Target, timeout: float | None) -> socket.socket:
+    """A connection to the first of the target's checked addresses that answers."""
+    problem: OSError = OSError(_("No address to connect to."))
+    for family, address in target.addresses:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(address)
+        except OSError as error:
+            sock.close()
+            problem = error
+            continue
+        return sock
+    raise problem
+
+
+class _Http(http.client.HTTPConnection):
+    """Plain HTTP to the checked addresses only. ``http.client`` follows no redirect (a 3xx
+    comes back as what it is: following it would send the credentials anywhere) and uses no
+    proxy from the environment (which would resolve the name itself)."""
+
+    def __init__(self, target: _Target) -> None:
+        super().__init__(target.host, target.port, timeout=TIMEOUT_SECONDS)
+        self.target = target
+
+    def connect(self) -> None:
+        self.sock = _connect(self.target, self.timeout)
+
+
+class _Https(http.client.HTTPSConnection):
+    """HTTPS to the checked addresses only, the certificate verified for the URL's host."""
+
+    def __init__(self, target: _Target) -> None:
+        self.tls = ssl.create_default_context()
+        super().__init__(target.host, target.port, timeout=TIMEOUT_SECONDS, context=self.tls)
+        self.target = target
+
+    def connect(self) -> None:
+        self.sock = self.tls.wrap_socket(
+            _connect(self.target, self.timeout), server_hostname=self.target.host
+        )
 
 
 @dataclass(frozen=True)
@@ -493,7 +579,7 @@ def lrs_request(
     authenticate: bool = True,
 ) -> Reply:
     """One request to ``<endpoint><resource>``. HTTP errors come back as a ``Reply``; a LRS
-    that cannot be reached raises ``LrsUnavailableError``."""
+    that cannot be reached (or may not be: ``_target``) raises ``LrsUnavailableError``."""
     url = connection.endpoint.rstrip("/") + "/" + resource
     if query:
         url += "?" + urllib.parse.urlencode(query)
@@ -505,18 +591,17 @@ def lrs_request(
     if authenticate:
         pair = f"{connection.key}:{connection.secret}".encode()
         headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
-    problem = endpoint_problem(url)
-    if problem:
-        raise LrsUnavailableError(problem)
-    request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
+    target = _target(url)
+    http_connection = _Https(target) if target.https else _Http(target)
     try:
-        with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
-            return Reply(response.status, response.read())
-    except urllib.error.HTTPError as error:
-        return Reply(error.code, error.read())
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        raise LrsUnavailableError(str(reason)[:ERROR_LENGTH]) from error
+        http_connection.request(method, target.path, body=data, headers=headers)
+        response = http_connection.getresponse()
+        return Reply(response.status, response.read())
+    except (OSError, http.client.HTTPException) as error:
+        reason = str(error) or type(error).__name__
+        raise LrsUnavailableError(reason[:ERROR_LENGTH]) from error
+    finally:
+        http_connection.close()
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ server reach its own machine or a private network (unless an operator allows it)
 redirect from the LRS is never followed."""
 
 import http.server
+import socket
 import threading
 from collections.abc import Callable, Iterator
 
@@ -24,6 +25,7 @@ class _Server(http.server.HTTPServer):
     def __init__(self, status: int, location: str) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.requests: list[str] = []
+        self.hosts: list[str | None] = []
         self.status = status
         self.location = location
 
@@ -33,6 +35,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.server.requests.append(self.path)
+        self.server.hosts.append(self.headers.get("Host"))
         self.send_response(self.server.status)
         if self.server.location:
             self.send_header("Location", self.server.location)
@@ -89,6 +92,26 @@ def test_a_public_address_and_a_name_that_does_not_resolve_are_let_through():
     assert xapi.endpoint_problem("https://93.184.215.14/xAPI/") == ""
     # Nothing can be sent to it either; the request says so when it is tried.
     assert xapi.endpoint_problem("https://lrs.invalid/xAPI/") == ""
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "problem"),
+    [
+        # The resolver keeps the low 16 bits of a port: 65616 would be port 80.
+        ("http://169.254.169.254:65616/latest/meta-data/", "port must be a number"),
+        ("http://10.1.2.3:0/", "port must be a number"),
+        # urllib decodes a percent-encoded host that this check would not.
+        ("http://%31%32%37.0.0.1/", "percent sign"),
+        ("http://loc%61lhost/", "percent sign"),
+        ("http://[fe80::1%25lo]/", "percent sign"),
+        # NAT64 maps IPv4 addresses, private ones included, into IPv6.
+        ("http://[64:ff9b::a00:1]/", "private network"),
+        ("http://[::ffff:127.0.0.1]/", "private network"),
+        ("http://2130706433/", "private network"),  # 127.0.0.1 as one number
+    ],
+)
+def test_tricks_that_reach_a_private_address_are_refused(endpoint, problem):
+    assert problem in xapi.endpoint_problem(endpoint)
 
 
 def test_other_schemes_are_refused():
@@ -150,3 +173,29 @@ def test_a_redirect_is_not_followed(settings, organisation, recorder):
     assert lrs.requests == ["/xAPI/statements?limit=1"]
     assert elsewhere.requests == []
     assert not xapi.lrs_check(connection).ok
+
+
+def test_the_request_goes_to_the_address_that_was_checked(
+    settings, organisation, recorder, monkeypatch
+):
+    # A name is looked up once, for the check, and the connection goes to that address: a name
+    # looked up again could answer differently (a rebinding DNS server). The Host header still
+    # names the endpoint.
+    settings.LRS_PRIVATE_ADDRESSES = True
+    server = recorder()
+    port = server.server_address[1]
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def resolve(host: str, *args: object, **kwargs: object) -> object:
+        asked.append(host)
+        return real("127.0.0.1" if host == "lrs.test" else host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    connection = LrsConnection.objects.create(
+        organisation=organisation, endpoint=f"http://lrs.test:{port}/xAPI/", key="k", secret="s"
+    )
+    assert xapi.lrs_request(connection, "GET", "about").status == 200
+    assert asked == ["lrs.test"]
+    assert server.requests == ["/xAPI/about"]
+    assert server.hosts == [f"lrs.test:{port}"]
