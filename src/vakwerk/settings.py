@@ -172,7 +172,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # The age counts from the last request, an idle timeout: lib.middleware.SessionIdleTimeoutMiddleware
 # saves the session again when it was last saved longer ago than SESSION_REFRESH seconds (Django's
 # SESSION_SAVE_EVERY_REQUEST would write it on every request).
-SESSION_REFRESH = env.get_int("VAKWERK_SESSION_REFRESH", 5 * 60)
+# At most a tenth of the session age, so that a short age stays an idle timeout.
+SESSION_REFRESH = min(env.get_int("VAKWERK_SESSION_REFRESH", 5 * 60), SESSION_COOKIE_AGE // 10)
 SESSION_COOKIE_SECURE = env.get_bool("VAKWERK_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -37,7 +37,9 @@ class SessionIdleTimeoutMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         session = request.session
-        if session.session_key is None or session.is_empty():
+        # Not read during the request (a request refused before the login was looked at): a
+        # cookie's key is not known to be a session at all, and writing would create one.
+        if not session.accessed or session.session_key is None or session.is_empty():
             return response
         now = int(time.time())
         refreshed = session.get(self.KEY)

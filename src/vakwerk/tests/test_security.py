@@ -402,6 +402,20 @@ def test_a_session_idle_since_its_last_write_expires_despite_requests_in_between
         assert _refused(client.get(reverse("shell:home")))
 
 
+def test_a_short_session_age_gets_a_shorter_refresh(monkeypatch):
+    monkeypatch.setenv("VAKWERK_SESSION_AGE", "600")
+    monkeypatch.setenv("VAKWERK_SESSION_REFRESH", "300")
+    assert runpy.run_path(str(SRC / "settings.py"))["SESSION_REFRESH"] == 60
+
+
+def test_a_request_refused_before_the_login_is_read_creates_no_session(client):
+    client.cookies[settings.SESSION_COOKIE_NAME] = "no-such-session"
+    response = client.get(reverse("shell:home"), headers={"host": "elders.example"})
+    assert response.status_code == 400  # not an allowed host: refused before the login
+    assert not Session.objects.exists()
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+
+
 def test_an_anonymous_visit_and_a_logout_create_no_session(organisation):
     user = MembershipFactory(organisation=organisation, roles=[Role.EMPLOYEE]).user
     client = Client()
