@@ -38,6 +38,15 @@ def _fast_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _no_cached_scenario_graphs() -> None:
+    """Each test starts with an empty per-process graph cache, so query counts do not depend
+    on which test ran before."""
+    from vakwerk.practice.selectors import forget_graphs
+
+    forget_graphs()
+
+
+@pytest.fixture(autouse=True)
 def _tasks_run_at_once(settings: Any) -> None:
     """Tasks run in the process that enqueues them, so no test needs a worker."""
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

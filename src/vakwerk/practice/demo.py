@@ -55,11 +55,15 @@ def seed_practice(organisation: Organisation, *, logins: set[str]) -> int:
             attempt = services.attempt_start(card=card)
             skill = rng.random()
             while not attempt.is_finished:
-                choices = attempt.variant.graph["nodes"][attempt.node]["choices"]
+                nodes = selectors.variant_graph(attempt.variant)["nodes"]
+                choices = nodes[attempt.node]["choices"]
                 best = max(range(len(choices)), key=lambda i: _effect(choices[i], card))
                 pick = best if rng.random() < 0.45 + 0.5 * skill else rng.randrange(len(choices))
                 attempt = services.attempt_choose(
-                    attempt=attempt, node=attempt.node, choice=pick, actor=Actor(user=person.user)
+                    attempt_id=attempt.pk,
+                    node=attempt.node,
+                    choice=pick,
+                    actor=Actor(user=person.user),
                 )
             days_ago = rng.randint(1, 6)
             Attempt.objects.filter(pk=attempt.pk).update(

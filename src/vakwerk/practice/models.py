@@ -9,12 +9,22 @@ they change official estimates only when the organisation lets practice count, a
 low weight (``practice.evidence``; docs/measurement.md section 10).
 """
 
+import hashlib
+import json
 import uuid
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from vakwerk.lib.i18n import localized
+
+
+def graph_digest_of(graph: Any) -> str:
+    """SHA-256 of the graph as canonical JSON: equal graphs, equal digests (the copies of a
+    shipped variant in several organisations share one cache entry)."""
+    text = json.dumps(graph, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class ScenarioFamily(models.Model):
@@ -56,6 +66,10 @@ class ScenarioVariant(models.Model):
     setting_en = models.TextField(_("setting (English)"), blank=True)
     # {"start": node id, "nodes": {id: node}} exactly as in the pack (texts as {nl, en}).
     graph = models.JSONField(_("scenario"))
+    # A digest of ``graph`` (``graph_digest_of``), set on every save: pages and answers look
+    # the parsed graph up by it in a per-process cache (``selectors.variant_graph``) instead
+    # of reading and parsing tens of kilobytes of JSON on every step.
+    graph_digest = models.CharField(max_length=64, editable=False, default="")
     # An edited variant that was already practised is replaced by a new one; the old one stays
     # for the attempts that went through it, and is no longer served.
     is_active = models.BooleanField(_("in use"), default=True)
@@ -70,6 +84,14 @@ class ScenarioVariant(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        fields = kwargs.get("update_fields")
+        if fields is None or "graph" in fields:
+            self.graph_digest = graph_digest_of(self.graph)
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "graph_digest"}
+        super().save(*args, **kwargs)
 
     @property
     def label(self) -> str:

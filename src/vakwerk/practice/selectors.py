@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Max, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -23,7 +23,14 @@ from vakwerk.nudges import campaign_selectors
 from vakwerk.nudges.models import Campaign
 from vakwerk.organisations.models import Organisation
 from vakwerk.people.models import Employee
-from vakwerk.practice.models import Attempt, Card, Exercise, ExerciseKind, ScenarioFamily
+from vakwerk.practice.models import (
+    Attempt,
+    Card,
+    Exercise,
+    ExerciseKind,
+    ScenarioFamily,
+    ScenarioVariant,
+)
 
 if TYPE_CHECKING:
     from vakwerk.accounts.models import User
@@ -226,7 +233,38 @@ def card_of(organisation: Organisation, user: "User", card_id: int) -> Card:
 
 
 def attempt_of(organisation: Organisation, user: "User", attempt_id: int) -> Attempt:
-    """One of the user's own attempts with its scenario variant; 404 for anyone else's."""
+    """One of the user's own attempts with its scenario variant (without the graph: see
+    ``variant_graph``); 404 for anyone else's."""
     return get_object_or_404(
-        own_attempts(organisation, user).select_related("variant"), pk=attempt_id
+        own_attempts(organisation, user).select_related("variant").defer("variant__graph"),
+        pk=attempt_id,
     )
+
+
+GRAPH_CACHE_SIZE = 256
+"""Parsed scenario graphs kept per process, by digest: the shipped packs hold 28 variants, and
+copies of one variant in several organisations share an entry (about 0.1 MB each parsed)."""
+_graphs: dict[str, dict[str, Any]] = {}
+
+
+def forget_graphs() -> None:
+    """Empty this process's graph cache (tests)."""
+    _graphs.clear()
+
+
+def variant_graph(variant: ScenarioVariant) -> dict[str, Any]:
+    """The variant's graph (``{"start": ..., "nodes": {...}}``), to read, never to change.
+
+    A running scenario reads its graph on every step and every answer; reading and parsing
+    tens of kilobytes of JSON each time cost a tenth of such a request. A graph is cached by
+    its digest, so an edited variant (new digest) is read afresh, and an entry can never be
+    stale. A variant loaded with its graph uses that graph."""
+    if "graph" not in variant.get_deferred_fields() or not variant.graph_digest:
+        return variant.graph
+    graph = _graphs.get(variant.graph_digest)
+    if graph is None:
+        graph = ScenarioVariant.objects.values_list("graph", flat=True).get(pk=variant.pk)
+        if len(_graphs) >= GRAPH_CACHE_SIZE:
+            _graphs.pop(next(iter(_graphs)), None)  # the oldest entry
+        _graphs[variant.graph_digest] = graph
+    return graph

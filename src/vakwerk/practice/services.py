@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +21,14 @@ from vakwerk.frameworks.content import Pack
 from vakwerk.organisations.models import Organisation
 from vakwerk.people.models import Employee
 from vakwerk.practice import scheduling
-from vakwerk.practice.models import Attempt, Card, ScenarioFamily, ScenarioVariant
+from vakwerk.practice.models import (
+    Attempt,
+    Card,
+    ScenarioFamily,
+    ScenarioVariant,
+    graph_digest_of,
+)
+from vakwerk.practice.selectors import variant_graph
 
 
 @transaction.atomic
@@ -45,7 +53,8 @@ def scenarios_load_pack(*, organisation: Organisation, actor: Actor, pack: Pack)
             summary_en=data["summary"]["en"],
             pack=pack.slug,
         )
-        ScenarioVariant.objects.bulk_create(
+        graphs = [{"start": v["start"], "nodes": v["nodes"]} for v in data["variants"]]
+        ScenarioVariant.objects.bulk_create(  # bulk_create skips save(): the digest is set here
             ScenarioVariant(
                 family=family,
                 code=variant["code"],
@@ -54,9 +63,10 @@ def scenarios_load_pack(*, organisation: Organisation, actor: Actor, pack: Pack)
                 title_en=variant["title"]["en"],
                 setting=variant["setting"]["nl"],
                 setting_en=variant["setting"]["en"],
-                graph={"start": variant["start"], "nodes": variant["nodes"]},
+                graph=graph,
+                graph_digest=graph_digest_of(graph),
             )
-            for position, variant in enumerate(data["variants"])
+            for position, (variant, graph) in enumerate(zip(data["variants"], graphs, strict=True))
         )
         added += 1
     audit_log(
@@ -125,22 +135,31 @@ def attempt_start(*, card: Card) -> Attempt:
 
 @transaction.atomic
 def attempt_choose(
-    *, attempt: Attempt, node: str, choice: int, actor: Actor, step: int | None = None
+    *,
+    attempt_id: int,
+    node: str,
+    choice: int,
+    actor: Actor,
+    step: int | None = None,
+    attempts: QuerySet[Attempt] | None = None,
 ) -> Attempt:
     """Take ``choice`` at ``node`` as the ``step``-th answer of the run. A post for a node or
     step the attempt is no longer at does nothing (the step also tells apart two visits of one
     node in a scenario that loops back). Reaching an ending finishes the attempt and schedules
-    the person's cards of the family."""
+    the person's cards of the family. The attempt is read locked from ``attempts`` (a view
+    passes the person's own): ``Attempt.DoesNotExist`` when it is not among them."""
     attempt = (
-        Attempt.objects.select_for_update(of=("self",))
+        (Attempt.objects.all() if attempts is None else attempts)
+        .select_for_update(of=("self",))
         .select_related("variant__family")
-        .get(pk=attempt.pk)
+        .defer("variant__graph")
+        .get(pk=attempt_id)
     )
     if attempt.is_finished or attempt.node != node:
         return attempt
     if step is not None and step != len(attempt.path) + 1:
         return attempt
-    nodes = attempt.variant.graph["nodes"]
+    nodes = variant_graph(attempt.variant)["nodes"]
     choices = nodes[node].get("choices") or []
     if not 0 <= choice < len(choices):
         raise ValidationError(_("Choose one of the answers shown."))
@@ -154,7 +173,7 @@ def attempt_choose(
 
 def _finish(attempt: Attempt, actor: Actor) -> None:
     now = timezone.now()
-    nodes = attempt.variant.graph["nodes"]
+    nodes = variant_graph(attempt.variant)["nodes"]
     family = attempt.variant.family
     organisation = family.organisation
     attempt.finished_at = now

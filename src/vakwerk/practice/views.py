@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -57,7 +57,7 @@ def start(request: OrganisationRequest, card_id: int) -> HttpResponse:
 
 
 def _step(attempt: Attempt) -> dict[str, Any]:
-    nodes = attempt.variant.graph["nodes"]
+    nodes = selectors.variant_graph(attempt.variant)["nodes"]
     node = nodes[attempt.node]
     last = None
     if attempt.path:
@@ -95,22 +95,22 @@ def scenario(request: OrganisationRequest, attempt_id: int) -> HttpResponse:
 @role_required()
 @require_POST
 def choose(request: OrganisationRequest, attempt_id: int) -> HttpResponse:
-    # Only whose it is: attempt_choose reads the attempt itself, locked.
-    attempt = get_object_or_404(
-        selectors.own_attempts(request.organisation, request.user).only("pk"), pk=attempt_id
-    )
     raw = request.POST.get("choice", "")
     choice = int(raw) if raw.isascii() and raw.isdecimal() and len(raw) <= 2 else -1
     step = parse_id(request.POST.get("step", ""))
     try:
+        # Read locked from the person's own attempts only: anyone else's is a 404.
         services.attempt_choose(
-            attempt=attempt,
+            attempt_id=attempt_id,
+            attempts=selectors.own_attempts(request.organisation, request.user),
             node=request.POST.get("node", "")[:60],
             choice=choice,
             actor=Actor.from_request(request),
             step=step,
         )
+    except Attempt.DoesNotExist:
+        raise Http404 from None
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
-    return redirect("practice:scenario", attempt_id=attempt.pk)
+    return redirect("practice:scenario", attempt_id=attempt_id)

@@ -247,7 +247,7 @@ def _finished_attempt(organisation, person, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         while not attempt.is_finished:
             attempt = practice_services.attempt_choose(
-                attempt=attempt, node=attempt.node, choice=0, actor=ACTOR
+                attempt_id=attempt.pk, node=attempt.node, choice=0, actor=ACTOR
             )
     assert attempt.variant == variant
     return attempt

@@ -177,6 +177,31 @@ def test_the_header_count_is_one_query(employee, organisation):
     assert "COUNT" in counts[0].upper()
 
 
+def test_the_unread_count_counts_what_the_centre_lists_as_unread(employee, organisation):
+    from vakwerk.nudges import notifications
+    from vakwerk.organisations.models import Organisation
+    from vakwerk.tests.factories import UserFactory
+
+    _client, user = employee
+    other_organisation = Organisation.objects.create(slug="elders", name="Elders")
+    MembershipFactory(organisation=other_organisation, user=user)
+    someone = UserFactory()
+    MembershipFactory(organisation=organisation, user=someone)
+    read = _notify(organisation, user, 5)
+    for item in read[:2]:
+        notifications.notification_mark_read(notification=item)
+    _notify(other_organisation, user, 4)  # another organisation's centre
+    _notify(organisation, someone, 7)  # someone else's
+    for who, where, expected in (
+        (user, organisation, 3),
+        (user, other_organisation, 4),
+        (someone, organisation, 7),
+        (someone, other_organisation, 0),
+    ):
+        orm = notifications.notifications_of(where, who).unread().count()
+        assert notifications.unread_count(where, who) == orm == expected
+
+
 def test_people_without_an_organisation_have_no_centre(db, rf):
     from vakwerk.nudges.context_processors import notifications
     from vakwerk.tests.factories import UserFactory

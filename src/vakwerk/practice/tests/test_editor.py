@@ -9,8 +9,8 @@ from vakwerk.audit.models import AuditEvent
 from vakwerk.audit.services import Actor
 from vakwerk.frameworks.content import shipped_pack
 from vakwerk.organisations.models import Role
-from vakwerk.practice import editor, services
-from vakwerk.practice.models import Attempt, ScenarioFamily, ScenarioVariant
+from vakwerk.practice import editor, selectors, services
+from vakwerk.practice.models import Attempt, ScenarioFamily, ScenarioVariant, graph_digest_of
 from vakwerk.tests.factories import EmployeeFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -111,6 +111,34 @@ def test_saving_an_unpractised_variant_changes_it_in_place(hr, family):
     variant.refresh_from_db()
     assert variant.title == "Nieuwe titel"
     assert AuditEvent.objects.filter(action="scenario.update").count() == 1
+
+
+def test_a_variant_edited_in_place_is_read_afresh_by_the_next_run(hr, family):
+    """Steps read a variant's graph from a per-process cache keyed by the graph's digest: an
+    edit changes the digest, so a cached graph is never served for the edited variant."""
+    variant = family.variants.first()
+    # Loading the pack (bulk_create, which skips save()) set every digest.
+    for each in ScenarioVariant.objects.filter(family=family):
+        assert each.graph_digest == graph_digest_of(each.graph)
+    deferred = ScenarioVariant.objects.defer("graph").get(pk=variant.pk)
+    start = variant.graph["start"]
+    before = selectors.variant_graph(deferred)["nodes"][start]["text"]["nl"]
+
+    def reword(data):
+        data["nodes"][start]["text"]["nl"] = "Een nieuwe opening."
+
+    response = hr.post(
+        reverse("scenarios:edit", args=[family.pk, variant.pk]),
+        {"text": _text(variant, reword), "action": "save"},
+    )
+    assert response.status_code == 302
+    old_digest = deferred.graph_digest
+    deferred = ScenarioVariant.objects.defer("graph").get(pk=variant.pk)
+    assert deferred.graph_digest != old_digest
+    assert selectors.variant_graph(deferred)["nodes"][start]["text"]["nl"] == (
+        "Een nieuwe opening."
+    )
+    assert before != "Een nieuwe opening."
 
 
 def test_saving_a_practised_variant_keeps_the_old_one_for_its_attempts(hr, family, organisation):

@@ -228,6 +228,11 @@ def test_nobody_else_sees_someones_practice(practiser, member_client, organisati
         EmployeeFactory(organisation=organisation, user=user)
         assert other.get(reverse("practice:scenario", args=[attempt.pk])).status_code == 404
         assert other.post(reverse("practice:start", args=[card.pk])).status_code == 404
+        choose = reverse("practice:choose", args=[attempt.pk])
+        answer = {"node": attempt.node, "choice": "0", "step": "1"}
+        assert other.post(choose, answer).status_code == 404
+    attempt.refresh_from_db()
+    assert attempt.path == []
 
 
 def test_a_repeated_answer_for_an_earlier_step_counts_once(practiser, organisation):
