@@ -113,10 +113,13 @@ def version_diff(old: FrameworkVersion, new: FrameworkVersion) -> VersionDiff:
     )
 
 
-def current_competencies(organisation: Organisation) -> dict[str, Competency]:
+def current_competencies(
+    organisation: Organisation, *, names_only: bool = False
+) -> dict[str, Competency]:
     """Competency code -> competency of the newest published version of each framework (with
     several frameworks the first by name wins a code). For content that refers to competencies
-    by code, such as learning activities and plans made without a measured round."""
+    by code, such as learning activities and plans made without a measured round. With
+    ``names_only`` the competencies hold their code and names only (``label`` works)."""
     newest = (
         FrameworkVersion.objects.filter(
             framework=OuterRef("framework"), status=VersionStatus.PUBLISHED
@@ -129,9 +132,21 @@ def current_competencies(organisation: Organisation) -> dict[str, Competency]:
         status=VersionStatus.PUBLISHED,
         pk=Subquery(newest),
     )
-    found: dict[str, Competency] = {}
-    for competency in Competency.objects.filter(version__in=versions).order_by(
+    competencies = Competency.objects.filter(version__in=versions).order_by(
         "version__framework__name", "kind", "position", "code"
-    ):
+    )
+    if names_only:
+        competencies = competencies.only("code", "name", "name_en")
+    found: dict[str, Competency] = {}
+    for competency in competencies:
         found.setdefault(competency.code, competency)
     return found
+
+
+def current_competency_labels(organisation: Organisation) -> dict[str, str]:
+    """Competency code -> name in the reader's language, as ``current_competencies`` picks
+    them (without their descriptions: pages that name competencies by code read only this)."""
+    return {
+        code: competency.label
+        for code, competency in current_competencies(organisation, names_only=True).items()
+    }

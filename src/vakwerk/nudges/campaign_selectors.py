@@ -36,7 +36,7 @@ from django.db.models.functions import TruncWeek
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from vakwerk.frameworks.selectors import current_competencies
+from vakwerk.frameworks.selectors import current_competency_labels
 from vakwerk.nudges.models import Campaign
 from vakwerk.organisations.models import Organisation
 from vakwerk.people.models import Employee
@@ -356,7 +356,7 @@ def practice_figures(
             week_theme_people[week].add(employee_id)
 
     # 5. The competency names.
-    labels = {code: c.label for code, c in current_competencies(organisation).items()}
+    labels = current_competency_labels(organisation)
 
     competencies = []
     for i, code in enumerate(codes):

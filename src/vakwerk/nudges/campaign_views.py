@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vakwerk.audit.services import Actor
-from vakwerk.frameworks.selectors import current_competencies
+from vakwerk.frameworks.selectors import current_competency_labels
 from vakwerk.lib import charts
 from vakwerk.lib.pagination import paginate, querystring_without_page
 from vakwerk.nudges import campaign_selectors, campaign_services
@@ -52,7 +52,7 @@ class Row:
 
 
 def _labels(request: OrganisationRequest) -> dict[str, str]:
-    return {code: c.label for code, c in current_competencies(request.organisation).items()}
+    return current_competency_labels(request.organisation)
 
 
 def _row(campaign: Campaign, labels: dict[str, str], today: dt.date) -> Row:

@@ -52,7 +52,7 @@ def seed_practice(organisation: Organisation, *, logins: set[str]) -> int:
         cards = list(Card.objects.filter(employee=person).select_related("family"))
         rng.shuffle(cards)
         for card in cards[:3]:
-            attempt = services.attempt_start(card=card)
+            attempt = services.attempt_start(card_id=card.pk)
             skill = rng.random()
             while not attempt.is_finished:
                 nodes = selectors.variant_graph(attempt.variant)["nodes"]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from vakwerk.audit.services import Actor
-from vakwerk.frameworks.selectors import current_competencies
+from vakwerk.frameworks.selectors import current_competency_labels
 from vakwerk.organisations.models import Role
 from vakwerk.organisations.permissions import OrganisationRequest, role_required
 from vakwerk.practice import editor
@@ -29,7 +29,7 @@ def families(request: OrganisationRequest) -> HttpResponse:
         .prefetch_related("variants")
         .order_by("title")
     )
-    labels = {code: c.label for code, c in current_competencies(request.organisation).items()}
+    labels = current_competency_labels(request.organisation)
     rows = [
         {
             "family": family,

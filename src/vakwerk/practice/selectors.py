@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from vakwerk.development.models import FocusKind, PlanFocus
 from vakwerk.frameworks.models import RoleTarget
-from vakwerk.frameworks.selectors import current_competencies
+from vakwerk.frameworks.selectors import current_competency_labels
 from vakwerk.nudges import campaign_selectors
 from vakwerk.nudges.models import Campaign
 from vakwerk.organisations.models import Organisation
@@ -149,8 +149,8 @@ def today(
             session.append(card)
     running = (
         Attempt.objects.filter(organisation=organisation, employee=employee, finished_at=None)
-        .select_related("variant__family")
-        .defer("variant__graph")  # the page shows the title only
+        .select_related("variant")
+        .only("pk", "variant", "variant__title", "variant__title_en")  # the page shows these
         .first()
     )
     week = list(
@@ -162,7 +162,7 @@ def today(
     )
     labels = {}
     if any(week):  # the competency names, only when there are scores to name
-        labels = {code: c.label for code, c in current_competencies(organisation).items()}
+        labels = current_competency_labels(organisation)
     totals: defaultdict[str, list[float]] = defaultdict(list)
     for scores in week:
         for code, score in scores.items():
@@ -225,11 +225,6 @@ def own_attempts(organisation: Organisation, user: "User") -> QuerySet[Attempt]:
     return Attempt.objects.filter(
         organisation=organisation, employee__organisation=organisation, employee__user=user
     )
-
-
-def card_of(organisation: Organisation, user: "User", card_id: int) -> Card:
-    """One of the user's own cards; 404 for anyone else's."""
-    return get_object_or_404(own_cards(organisation, user), pk=card_id)
 
 
 def attempt_of(organisation: Organisation, user: "User", attempt_id: int) -> Attempt:

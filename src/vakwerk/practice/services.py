@@ -119,9 +119,17 @@ def _next_variant(family: ScenarioFamily, last_id: int | None) -> ScenarioVarian
 
 
 @transaction.atomic
-def attempt_start(*, card: Card) -> Attempt:
+def attempt_start(*, card_id: int, cards: QuerySet[Card] | None = None) -> Attempt:
+    """Start a run of the card's family, on another variant than last time. The card is read
+    locked from ``cards`` (a view passes the person's own): ``Card.DoesNotExist`` when it is
+    not among them."""
     # Lock the card row only: PostgreSQL cannot lock the nullable side of the outer join.
-    card = Card.objects.select_for_update(of=("self",)).select_related("family").get(pk=card.pk)
+    card = (
+        (Card.objects.all() if cards is None else cards)
+        .select_for_update(of=("self",))
+        .select_related("family")
+        .get(pk=card_id)
+    )
     variant = _next_variant(card.family, card.last_variant_id)
     card.last_variant = variant
     card.save(update_fields=["last_variant"])

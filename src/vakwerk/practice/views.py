@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from vakwerk.audit.services import Actor
-from vakwerk.frameworks.selectors import current_competencies
+from vakwerk.frameworks.selectors import current_competency_labels
 from vakwerk.lib.i18n import pack_text
 from vakwerk.lib.ids import parse_id
 from vakwerk.organisations.permissions import OrganisationRequest, role_required
@@ -51,8 +51,12 @@ def today(request: OrganisationRequest) -> HttpResponse:
 @role_required()
 @require_POST
 def start(request: OrganisationRequest, card_id: int) -> HttpResponse:
-    card = selectors.card_of(request.organisation, request.user, card_id)
-    attempt = services.attempt_start(card=card)
+    try:  # read locked from the person's own cards only: anyone else's is a 404
+        attempt = services.attempt_start(
+            card_id=card_id, cards=selectors.own_cards(request.organisation, request.user)
+        )
+    except Card.DoesNotExist:
+        raise Http404 from None
     return redirect("practice:scenario", attempt_id=attempt.pk)
 
 
@@ -85,7 +89,7 @@ def scenario(request: OrganisationRequest, attempt_id: int) -> HttpResponse:
             employee_id=attempt.employee_id, family_id=attempt.variant.family_id
         ).order_by("due")
         context["cards"] = list(cards)
-        labels = {code: c.label for code, c in current_competencies(request.organisation).items()}
+        labels = current_competency_labels(request.organisation)
         context["scores"] = [
             (labels.get(code, code), score) for code, score in sorted(attempt.scores.items())
         ]

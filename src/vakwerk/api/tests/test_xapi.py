@@ -243,7 +243,7 @@ def _finished_attempt(organisation, person, django_capture_on_commit_callbacks):
         competency_code="AV-EMP",
         due=timezone.now(),
     )
-    attempt = practice_services.attempt_start(card=card)
+    attempt = practice_services.attempt_start(card_id=card.pk)
     with django_capture_on_commit_callbacks(execute=True):
         while not attempt.is_finished:
             attempt = practice_services.attempt_choose(
