@@ -191,7 +191,7 @@ def bank_items(
 ) -> dict[str, Exercise]:
     """Per kind of the practice bank, the exercise ``bank.next_exercise`` picks (for ``codes``,
     most wanted first: the one this person met longest ago, never met first), for all kinds in
-    one query. Without their content: today's page links to them only."""
+    one query, with only what the pick needs: today's page links to them."""
     found = (
         Exercise.objects.filter(
             organisation=organisation,
@@ -200,7 +200,7 @@ def bank_items(
             competency_code__in=codes,
         )
         .annotate(last=Max("answers__answered_at", filter=Q(answers__employee=employee)))
-        .defer("content")
+        .only("kind", "competency_code", "code")  # what the pick needs; the page links by id
     )
     rank = {code: i for i, code in enumerate(codes)}
     never = dt.datetime.min.replace(tzinfo=dt.UTC)
