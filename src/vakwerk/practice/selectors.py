@@ -7,6 +7,7 @@ cards are missing are worked out from those rows.
 """
 
 import datetime as dt
+import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -240,6 +241,7 @@ GRAPH_CACHE_SIZE = 256
 """Parsed scenario graphs kept per process, by digest: the shipped packs hold 28 variants, and
 copies of one variant in several organisations share an entry (about 0.1 MB each parsed)."""
 _graphs: dict[str, dict[str, Any]] = {}
+_graphs_lock = threading.Lock()  # threaded servers: one thread evicts while another adds
 
 
 def forget_graphs() -> None:
@@ -258,8 +260,14 @@ def variant_graph(variant: ScenarioVariant) -> dict[str, Any]:
         return variant.graph
     graph = _graphs.get(variant.graph_digest)
     if graph is None:
-        graph = ScenarioVariant.objects.values_list("graph", flat=True).get(pk=variant.pk)
-        if len(_graphs) >= GRAPH_CACHE_SIZE:
-            _graphs.pop(next(iter(_graphs)), None)  # the oldest entry
-        _graphs[variant.graph_digest] = graph
+        # Kept under the digest read with it: an edit between loading ``variant`` and this
+        # read cannot put the new graph under the old digest (which other organisations'
+        # copies of the old graph share).
+        graph, digest = ScenarioVariant.objects.values_list("graph", "graph_digest").get(
+            pk=variant.pk
+        )
+        with _graphs_lock:
+            if len(_graphs) >= GRAPH_CACHE_SIZE:
+                del _graphs[next(iter(_graphs))]  # the oldest entry
+            _graphs[digest] = graph
     return graph

@@ -253,3 +253,21 @@ def test_a_repeated_answer_for_an_earlier_step_counts_once(practiser, organisati
     client.post(url, {"node": "n1", "choice": "0", "step": "2"})
     attempt.refresh_from_db()
     assert attempt.path == [["n0", 0], ["n1", 0]]
+
+
+def test_a_cached_graph_is_kept_under_the_digest_it_was_read_with(organisation):
+    """Two copies of one graph share a digest. A copy edited after a step loaded its row (an
+    in-place edit racing that step) must not put its new graph under the shared old digest."""
+    first = _family(organisation, "eerste").variants.get(position=0)
+    second = _family(organisation, "tweede").variants.get(position=0)
+    assert first.graph_digest == second.graph_digest
+    stale = ScenarioVariant.objects.defer("graph").get(pk=first.pk)
+    start = first.graph["start"]
+    first.graph["nodes"][start]["text"] = {"nl": "Gewijzigd.", "en": "Changed."}
+    first.save()
+    assert selectors.variant_graph(stale)["nodes"][start]["text"]["nl"] == "Gewijzigd."
+    copy = ScenarioVariant.objects.defer("graph").get(pk=second.pk)
+    assert (
+        selectors.variant_graph(copy)["nodes"][start]["text"]
+        == second.graph["nodes"][start]["text"]
+    )
