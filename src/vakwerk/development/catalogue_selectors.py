@@ -3,18 +3,11 @@
 from django.db.models import Q, QuerySet
 
 from vakwerk.development.models import Activity
-from vakwerk.frameworks.selectors import current_competency_labels
 from vakwerk.organisations.models import Organisation
 
 OFFERED = "aangeboden"
 RETIRED = "teruggetrokken"
 ALL = "alle"
-
-
-def competency_labels(organisation: Organisation) -> dict[str, str]:
-    """Competency code -> name, from the frameworks as they stand now (activities store codes,
-    not rows of one version)."""
-    return current_competency_labels(organisation)
 
 
 def codes_in_use(organisation: Organisation) -> set[str]:

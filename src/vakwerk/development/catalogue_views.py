@@ -14,6 +14,7 @@ from vakwerk.audit.services import Actor
 from vakwerk.development import catalogue_selectors, catalogue_services
 from vakwerk.development.catalogue_forms import ActivityForm
 from vakwerk.development.models import Activity, ActivityFormat
+from vakwerk.frameworks.selectors import current_competency_labels
 from vakwerk.lib.pagination import paginate, querystring_without_page
 from vakwerk.organisations.models import Role
 from vakwerk.organisations.permissions import OrganisationRequest, role_required
@@ -60,7 +61,7 @@ def _rows(activities: list[Activity], labels: dict[str, str]) -> list[Row]:
 @require_GET
 def activity_list(request: OrganisationRequest) -> HttpResponse:
     organisation = request.organisation
-    labels = catalogue_selectors.competency_labels(organisation)
+    labels = current_competency_labels(organisation)
     competencies = sorted(
         ((code, labels.get(code, code)) for code in catalogue_selectors.codes_in_use(organisation)),
         key=lambda pair: pair[1].casefold(),
@@ -111,7 +112,7 @@ def _add_service_error(form: ActivityForm, error: ValidationError) -> None:
 
 
 def _activity_form(request: OrganisationRequest, activity: Activity | None) -> HttpResponse:
-    labels = catalogue_selectors.competency_labels(request.organisation)
+    labels = current_competency_labels(request.organisation)
     if activity is None and not labels:
         messages.error(
             request,

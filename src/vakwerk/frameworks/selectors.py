@@ -141,8 +141,9 @@ def current_competencies(organisation: Organisation) -> dict[str, Competency]:
 def current_competency_labels(organisation: Organisation) -> dict[str, str]:
     """Competency code -> name in the reader's language, as ``current_competencies`` picks
     them. For pages that name competencies by code (today's practice, a scenario's ending):
-    one plain query for the names of every published version, the newest picked here, about
-    a third of the CPU of ``current_competencies`` (its subquery and model rows)."""
+    one plain query for the names of every published version, the newest picked here: about
+    half the CPU of ``current_competencies`` with its subquery and model rows (2.4 against
+    4.6 ms on today's practice page, measured in-process)."""
     rows = Competency.objects.filter(
         version__framework__organisation=organisation, version__status=VersionStatus.PUBLISHED
     ).values_list(
