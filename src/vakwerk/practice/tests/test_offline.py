@@ -380,3 +380,25 @@ def test_an_answer_lost_on_a_bad_connection_is_sent_later(new_page, live_url, or
     assert _queued_count(page) == 0
     attempt.refresh_from_db()
     assert attempt.path == [[node, 0]]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_offline_page_shown_while_online_reloads_without_the_online_event(
+    new_page, live_url, organisation
+):
+    """The "online" event comes once, and the network can lag behind it (the worker's fetch of
+    the reload may still fail): the offline page then shows while the browser says it is online,
+    and has to find out by itself when the page can be loaded."""
+    page, _attempt = _employee_on_a_scenario(new_page, live_url, organisation)
+    # In every page from now on: the browser says it is online, and a capturing listener on
+    # window runs first and keeps the page's own from ever hearing the "online" event.
+    page.add_init_script(
+        "Object.defineProperty(Navigator.prototype, 'onLine', {get: () => true});"
+        "window.addEventListener('online', e => e.stopImmediatePropagation(), true);"
+    )
+    page.context.set_offline(True)
+    page.goto(f"{live_url}/oefenen/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("No connection")
+    page.context.set_offline(False)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Practise today", timeout=10_000)

@@ -31,6 +31,7 @@
   const PROBE = PREFIX + "probe";
   const LOCK = "vakwerk.practice.answers";
   const RELOADED_KEY = "vakwerk.practice.reloaded-elsewhere";
+  const MISSES_KEY = "vakwerk.practice.offline-page-while-online";
   const RETRY_MS = 20000;
   const TIMEOUT_MS = 10000;
 
@@ -64,12 +65,35 @@
       }
     }
     window.addEventListener("online", probe);
+    // Shown while the browser says it is online: the network was not there for this page yet
+    // (it can lag behind the "online" event, which will not come again), or the connection is
+    // bad. Probe by itself, waiting longer each time this happens in a row so that a
+    // connection that stays bad does not make the page reload over and over.
+    if (navigator.onLine) {
+      const inRow = sessionOnlineMisses();
+      setTimeout(probe, Math.min(1000 * 2 ** inRow, 60000));
+    }
+  }
+
+  function sessionOnlineMisses() {
+    try {
+      const misses = Number(window.sessionStorage.getItem(MISSES_KEY) || 0);
+      window.sessionStorage.setItem(MISSES_KEY, String(misses + 1));
+      return misses;
+    } catch (error) {
+      return 6; // no session storage: wait the longest
+    }
   }
 
   registerServiceWorker();
   if (script && script.dataset.reloadWhenOnline) {
     reloadWhenOnline(script.dataset.reloadWhenOnline);
     return;
+  }
+  try {
+    window.sessionStorage.removeItem(MISSES_KEY); // a real page came: the row of misses ends
+  } catch (error) {
+    // no session storage: the offline page waits the longest
   }
 
   function localStore() {
