@@ -46,6 +46,7 @@ def seed_practice(organisation: Organisation, *, logins: set[str]) -> int:
     now = timezone.now()
     runs = 0
     for person in chosen:
+        assert person.user is not None  # chosen from people with a login
         services.cards_ensure(
             employee=person, codes=selectors.practice_codes(organisation, person), now=now
         )
@@ -60,6 +61,8 @@ def seed_practice(organisation: Organisation, *, logins: set[str]) -> int:
                 best = max(range(len(choices)), key=lambda i: _effect(choices[i], card))
                 pick = best if rng.random() < 0.45 + 0.5 * skill else rng.randrange(len(choices))
                 attempt = services.attempt_choose(
+                    organisation=organisation,
+                    user=person.user,
                     attempt_id=attempt.pk,
                     node=attempt.node,
                     choice=pick,

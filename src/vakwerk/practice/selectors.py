@@ -11,15 +11,17 @@ import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from django.db import connection
 from django.db.models import Max, Q, QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from vakwerk.development.models import FocusKind, PlanFocus
 from vakwerk.frameworks.models import RoleTarget
 from vakwerk.frameworks.selectors import current_competency_labels
+from vakwerk.lib import sql
 from vakwerk.nudges import campaign_selectors
 from vakwerk.nudges.models import Campaign
 from vakwerk.organisations.models import Organisation
@@ -228,12 +230,48 @@ def own_attempts(organisation: Organisation, user: "User") -> QuerySet[Attempt]:
     )
 
 
-def attempt_of(organisation: Organisation, user: "User", attempt_id: int) -> Attempt:
-    """One of the user's own attempts with its scenario variant (without the graph: see
-    ``variant_graph``); 404 for anyone else's."""
-    return get_object_or_404(
-        own_attempts(organisation, user).select_related("variant").defer("variant__graph"),
-        pk=attempt_id,
+def attempt_of(
+    organisation: Organisation, user: "User", attempt_id: int, *, lock: bool = False
+) -> Attempt | None:
+    """One of the user's own attempts (as ``own_attempts``) with its scenario variant, without
+    the variant's graph (see ``variant_graph``); None for anyone else's. ``lock`` locks the
+    attempt's row until the transaction ends.
+
+    Plain SQL (``vakwerk.lib.sql``): every scenario step and every answer reads it, and through
+    the ORM building this join cost about 0.7 ms more CPU than running it. A test holds it equal
+    to the ORM's ``own_attempts(...).select_related("variant")``."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _attempt_sql(lock and connection.features.has_select_for_update_of),
+            [attempt_id, organisation.pk, organisation.pk, user.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    attempt_columns, variant_columns = _attempt_columns()
+    attempt = attempt_columns.load(row[: len(attempt_columns.fields)])
+    attempt.variant = variant_columns.load(row[len(attempt_columns.fields) :])
+    return attempt
+
+
+def _attempt_columns() -> tuple[sql.Columns[Attempt], sql.Columns[ScenarioVariant]]:
+    return sql.columns(Attempt), sql.columns(ScenarioVariant, exclude=("graph",))
+
+
+@cache
+def _attempt_sql(lock: bool) -> str:
+    attempt_columns, variant_columns = _attempt_columns()
+    column = sql.column
+    employee_id, variant_id = column(Attempt, "employee"), column(Attempt, "variant")
+    variants = sql.table(ScenarioVariant)
+    return (
+        f"SELECT {attempt_columns.select('a')}, {variant_columns.select('v')} "  # noqa: S608
+        f"FROM {sql.table(Attempt)} a "
+        f"JOIN {sql.table(Employee)} e ON e.{column(Employee, 'id')} = a.{employee_id} "
+        f"JOIN {variants} v ON v.{column(ScenarioVariant, 'id')} = a.{variant_id} "
+        f"WHERE a.{column(Attempt, 'id')} = %s AND a.{column(Attempt, 'organisation')} = %s "
+        f"AND e.{column(Employee, 'organisation')} = %s AND e.{column(Employee, 'user')} = %s"
+        + (" FOR UPDATE OF a" if lock else "")
     )
 
 

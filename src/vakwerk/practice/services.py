@@ -7,6 +7,7 @@ never counted twice.
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -28,7 +29,10 @@ from vakwerk.practice.models import (
     ScenarioVariant,
     graph_digest_of,
 )
-from vakwerk.practice.selectors import variant_graph
+from vakwerk.practice.selectors import attempt_of, variant_graph
+
+if TYPE_CHECKING:
+    from vakwerk.accounts.models import User
 
 
 @transaction.atomic
@@ -144,25 +148,22 @@ def attempt_start(*, card_id: int, cards: QuerySet[Card] | None = None) -> Attem
 @transaction.atomic
 def attempt_choose(
     *,
+    organisation: Organisation,
+    user: "User",
     attempt_id: int,
     node: str,
     choice: int,
     actor: Actor,
     step: int | None = None,
-    attempts: QuerySet[Attempt] | None = None,
 ) -> Attempt:
-    """Take ``choice`` at ``node`` as the ``step``-th answer of the run. A post for a node or
-    step the attempt is no longer at does nothing (the step also tells apart two visits of one
-    node in a scenario that loops back). Reaching an ending finishes the attempt and schedules
-    the person's cards of the family. The attempt is read locked from ``attempts`` (a view
-    passes the person's own): ``Attempt.DoesNotExist`` when it is not among them."""
-    attempt = (
-        (Attempt.objects.all() if attempts is None else attempts)
-        .select_for_update(of=("self",))
-        .select_related("variant__family")
-        .defer("variant__graph")
-        .get(pk=attempt_id)
-    )
+    """``user`` takes ``choice`` at ``node`` as the ``step``-th answer of their run. A post for
+    a node or step the attempt is no longer at does nothing (the step also tells apart two
+    visits of one node in a scenario that loops back). Reaching an ending finishes the attempt
+    and schedules the person's cards of the family. The attempt is read locked from the user's
+    own attempts in ``organisation``: ``Attempt.DoesNotExist`` when it is not among them."""
+    attempt = attempt_of(organisation, user, attempt_id, lock=True)
+    if attempt is None:
+        raise Attempt.DoesNotExist
     if attempt.is_finished or attempt.node != node:
         return attempt
     if step is not None and step != len(attempt.path) + 1:

@@ -83,6 +83,8 @@ def _step(attempt: Attempt) -> dict[str, Any]:
 @require_GET
 def scenario(request: OrganisationRequest, attempt_id: int) -> HttpResponse:
     attempt = selectors.attempt_of(request.organisation, request.user, attempt_id)
+    if attempt is None:
+        raise Http404
     context: dict[str, Any] = {"attempt": attempt, "step": _step(attempt)}
     if attempt.is_finished:
         cards = Card.objects.filter(
@@ -105,8 +107,9 @@ def choose(request: OrganisationRequest, attempt_id: int) -> HttpResponse:
     try:
         # Read locked from the person's own attempts only: anyone else's is a 404.
         services.attempt_choose(
+            organisation=request.organisation,
+            user=request.user,
             attempt_id=attempt_id,
-            attempts=selectors.own_attempts(request.organisation, request.user),
             node=request.POST.get("node", "")[:60],
             choice=choice,
             actor=Actor.from_request(request),

@@ -1,15 +1,13 @@
 """The main navigation: which pages each role sees."""
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from vakwerk.lib.urls import fixed_url
 from vakwerk.organisations.models import Role
 
 OPERATOR = "operator"
@@ -67,22 +65,12 @@ def audiences(request: HttpRequest) -> set[str]:
     return found
 
 
-@cache
-def _url(url_name: str, script_prefix: str, urlconf: str | None, root_urlconf: str) -> str:
-    """A navigation item's address. Cached: every page shows the navigation, and its addresses
-    change only with the script prefix or the URLconf (a tenth of a page's time otherwise)."""
-    return reverse(url_name, urlconf=urlconf)
-
-
 def navigation(request: HttpRequest) -> dict[str, Any]:
     if not request.user.is_authenticated:
         return {"navigation": []}
     mine = audiences(request)
-    keys = (get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
     visible = [
-        (item, _url(item.url_name, *keys))
-        for item in NAVIGATION
-        if mine.intersection(item.audience)
+        (item, fixed_url(item.url_name)) for item in NAVIGATION if mine.intersection(item.audience)
     ]
     # The current page is the item with the longest URL that the path starts with.
     matches = [

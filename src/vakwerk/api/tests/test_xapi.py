@@ -41,6 +41,7 @@ from vakwerk.tests.factories import (
     EmployeeFactory,
     FrameworkVersionFactory,
     RoundFactory,
+    UserFactory,
 )
 
 pytestmark = [
@@ -201,7 +202,9 @@ def competency(organisation):
 
 @pytest.fixture
 def person(organisation):
-    return EmployeeFactory(organisation=organisation, email="j.jansen@example.nl")
+    return EmployeeFactory(
+        organisation=organisation, email="j.jansen@example.nl", user=UserFactory()
+    )
 
 
 def _connect(organisation, lrs: Lrs | None, *, endpoint: str = "", secret: str = SECRET):
@@ -247,7 +250,12 @@ def _finished_attempt(organisation, person, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         while not attempt.is_finished:
             attempt = practice_services.attempt_choose(
-                attempt_id=attempt.pk, node=attempt.node, choice=0, actor=ACTOR
+                organisation=organisation,
+                user=person.user,
+                attempt_id=attempt.pk,
+                node=attempt.node,
+                choice=0,
+                actor=ACTOR,
             )
     assert attempt.variant == variant
     return attempt

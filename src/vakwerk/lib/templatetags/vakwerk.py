@@ -4,6 +4,7 @@ from typing import Any
 from django import forms, template
 from django.utils.safestring import SafeString
 
+from vakwerk.lib import urls
 from vakwerk.lib.forms import mark_invalid, style_fields
 
 register = template.Library()
@@ -22,3 +23,16 @@ def styled_form(form: forms.BaseForm) -> SafeString:
 def get_item(mapping: Mapping[str, Any], key: str) -> Any:
     """``mapping[key]`` in a template, or None when it is missing."""
     return mapping.get(key) if mapping else None
+
+
+@register.simple_tag
+def fixed_url(url_name: str) -> str:
+    """``{% url url_name %}`` for a URL without arguments, worked out once per process: for
+    the addresses every page shows (``vakwerk.lib.urls``)."""
+    return urls.fixed_url(url_name)
+
+
+@register.simple_tag
+def asset(path: str) -> str:
+    """``{% static path %}``, worked out once per process (``vakwerk.lib.urls``)."""
+    return urls.asset_url(path)

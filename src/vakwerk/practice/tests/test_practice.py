@@ -14,7 +14,7 @@ from vakwerk.organisations.models import Role
 from vakwerk.practice import scheduling, selectors, services
 from vakwerk.practice.models import Attempt, Card, ScenarioFamily, ScenarioVariant
 from vakwerk.practice.tests.test_graph import _variant
-from vakwerk.tests.factories import EmployeeFactory
+from vakwerk.tests.factories import EmployeeFactory, OrganisationFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -271,3 +271,39 @@ def test_a_cached_graph_is_kept_under_the_digest_it_was_read_with(organisation):
         selectors.variant_graph(copy)["nodes"][start]["text"]
         == second.graph["nodes"][start]["text"]
     )
+
+
+def test_an_attempt_read_in_plain_sql_equals_the_orms(practiser, member_client, organisation):
+    """``attempt_of`` writes its SQL by hand: every field of the attempt and of its variant (the
+    graph deferred) as the ORM reads them, after a finished run (dates, JSON, an ending), and
+    nothing for anyone else, in this organisation or another."""
+    client, employee = practiser
+    family = _family(organisation, "balie")
+    client.get(reverse("practice:today"))
+    card = Card.objects.get(employee=employee, family=family)
+    attempt = services.attempt_start(card_id=card.pk)
+    _run(client, attempt)
+    services.attempt_start(card_id=card.pk)  # and one under way
+    user = employee.user
+    assert {row.is_finished for row in Attempt.objects.all()} == {True, False}
+    for row in Attempt.objects.all():
+        read = selectors.attempt_of(organisation, user, row.pk)
+        orm = (
+            selectors.own_attempts(organisation, user)
+            .select_related("variant")
+            .defer("variant__graph")
+            .get(pk=row.pk)
+        )
+        assert read is not None
+        for field in Attempt._meta.concrete_fields:
+            assert getattr(read, field.attname) == getattr(orm, field.attname), field.name
+        for field in ScenarioVariant._meta.concrete_fields:
+            if field.name != "graph":
+                assert getattr(read.variant, field.attname) == getattr(orm.variant, field.attname)
+        assert read.variant.get_deferred_fields() == {"graph"}
+        assert selectors.variant_graph(read.variant) == family.variants.get(pk=row.variant_id).graph
+        _client, someone = member_client(organisation, Role.EMPLOYEE)
+        EmployeeFactory(organisation=organisation, user=someone)
+        assert selectors.attempt_of(organisation, someone, row.pk) is None
+        elsewhere = OrganisationFactory()
+        assert selectors.attempt_of(elsewhere, user, row.pk) is None
