@@ -150,19 +150,15 @@ def today(
     for card in due:
         if len(session) < SESSION_ITEMS and card.family_id not in {c.family_id for c in session}:
             session.append(card)
-    running = (
-        Attempt.objects.filter(organisation=organisation, employee=employee, finished_at=None)
+    # The run under way (the newest unfinished one) and this week's finished runs, together.
+    recent = list(
+        Attempt.objects.filter(organisation=organisation, employee=employee)
+        .filter(Q(finished_at=None) | Q(finished_at__gte=now - dt.timedelta(days=7)))
         .select_related("variant")
-        .only("pk", "variant", "variant__title", "variant__title_en")  # the page shows these
-        .first()
+        .only("finished_at", "scores", "variant__title", "variant__title_en")
     )
-    week = list(
-        Attempt.objects.filter(
-            organisation=organisation,
-            employee=employee,
-            finished_at__gte=now - dt.timedelta(days=7),
-        ).values_list("scores", flat=True)
-    )
+    running = next((attempt for attempt in recent if not attempt.is_finished), None)
+    week = [attempt.scores for attempt in recent if attempt.is_finished]
     labels = {}
     if any(week):  # the competency names, only when there are scores to name
         labels = current_competency_labels(organisation)

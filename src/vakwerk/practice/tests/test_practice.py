@@ -307,3 +307,33 @@ def test_an_attempt_read_in_plain_sql_equals_the_orms(practiser, member_client, 
         assert selectors.attempt_of(organisation, someone, row.pk) is None
         elsewhere = OrganisationFactory()
         assert selectors.attempt_of(elsewhere, user, row.pk) is None
+
+
+def test_today_offers_the_run_under_way_and_counts_this_weeks_runs(practiser, organisation):
+    client, employee = practiser
+    family = _family(organisation, "balie")
+    client.get(reverse("practice:today"))
+    card = Card.objects.get(employee=employee, family=family)
+    old, finished, older_open, newest_open = (
+        services.attempt_start(card_id=card.pk) for _ in range(4)
+    )
+    for attempt in (old, finished):
+        _run(client, attempt)
+    Attempt.objects.filter(pk=old.pk).update(finished_at=timezone.now() - dt.timedelta(days=8))
+    Attempt.objects.filter(pk=older_open.pk).update(
+        started_at=timezone.now() - dt.timedelta(days=1)
+    )
+    found = selectors.today(
+        organisation,
+        employee,
+        timezone.now(),
+        codes=selectors.practice_codes(organisation, employee),
+    )
+    assert found.running == newest_open
+    assert found.week_runs == 1  # the run of eight days ago is not this week's
+    assert set(found.week_scores) == {"AV-EMP"}  # no framework here: named by code
+    page = client.get(reverse("practice:today")).content.decode()
+    newest_open.refresh_from_db()
+    assert reverse("practice:scenario", args=[newest_open.pk]) in page
+    assert f"Continue: {newest_open.variant.label}" in page
+    assert "You practised 1 conversation this week." in page

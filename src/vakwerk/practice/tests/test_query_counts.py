@@ -112,9 +112,9 @@ def test_today_reads_a_fixed_number_of_queries_whatever_the_practice(
         client.get(url)
     counted = len(small.captured_queries)  # read now: the next request empties the log
     assert _writes(small.captured_queries) == []
-    # The families, the competencies the bank offers, the cards, the running run, this week's
-    # runs and the three practice-bank items: each once.
-    assert len(_practice_reads(small.captured_queries)) == 6
+    # The families, the competencies the bank offers, the cards, the running run with this
+    # week's runs, and the three practice-bank items: each once.
+    assert len(_practice_reads(small.captured_queries)) == 5
 
     _grow(organisation, employee, families=6)
     client.get(url)  # the next visit makes the cards of the new families
