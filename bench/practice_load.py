@@ -41,6 +41,12 @@ to the page, until the ending. Then the next card. Four phases on the same serve
 4. the bare view without think time, with the same clients and their session cookies, so the
    middleware does the same per request (session, user, memberships).
 
+Phases 3 and 4 run side by side: in turns (``--slices``, 3 turns of a third of ``--seconds``
+each), so that a slow spell of the machine (other virtual machines on the host take CPU that
+nothing here can see) falls on both instead of on one. Each turn of phase 3 opens today's page
+again, as a person coming back does: a few hundred more of the heaviest page per turn, which
+counts against practice, not for it.
+
 Target throughput: phase 3 at least 0.5 x phase 4. Afterwards the database is checked: every
 attempt's path must have exactly as many steps as the client had choices accepted for it (no
 answer lost or counted twice). Beside the timings: the CPU each part used (gunicorn, PostgreSQL,
@@ -51,7 +57,7 @@ capacity phases 3 and 4 measure: when practice without think time cannot serve t
 practice page can meet the p95 target on this machine.
 
     python bench/practice_load.py [--users 300] [--seconds 60] [--workers 4] [--think 5-15]
-                                  [--stress 1-3]
+                                  [--stress 1-3] [--slices 3]
 
 Needs PostgreSQL (trust authentication). Exits non-zero only when it crashes.
 """
@@ -83,6 +89,7 @@ SECONDS = 60
 WORKERS = 4
 THINK = "5-15"
 STRESS = "1-3"
+SLICES = 3  # turns of phases 3 and 4 side by side
 TIMEOUT = 30.0
 TARGET_P95_MS = 200.0
 TARGET_RATIO = 0.5
@@ -275,6 +282,9 @@ class Phase:
     finished: int = 0
     off_schedule: int = 0  # starts of a card that was not due (nothing was due any more)
     clicks: int = 0  # moments a client thought (or would have) before a click
+    duration: float = 0.0  # seconds the clients ran (all slices)
+    # CPU seconds of shared.cpu's parts (gunicorn, postgres, ...), all slices
+    cpu_seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, kind: str, ms: float, problem: str | None) -> None:
@@ -458,20 +468,23 @@ def client(person: Person, phase: Phase, seed: int) -> None:
 # --- a phase --------------------------------------------------------------------------------
 
 
-def run_phase(
-    name: str, people: list[Person], seconds: int, think: tuple[float, float], server: int
-) -> dict[str, Any]:
-    phase = Phase(name, think, time.monotonic() + seconds)
-    seed = 1000 * PHASES.index(name)
+def _run_slice(phase: Phase, people: list[Person], seconds: float, seed: int, server: int) -> None:
+    """Every client on ``phase`` for ``seconds`` more; adds the time and the CPU it took."""
+    phase.stop_at = time.monotonic() + seconds
     threads = [
         threading.Thread(target=client, args=(person, phase, seed + index), daemon=True)
         for index, person in enumerate(people)
     ]
     before = shared.cpu(server)
-    duration = shared.run_threads(threads)
+    phase.duration += shared.run_threads(threads)
     after = shared.cpu(server)
+    for part in after:
+        phase.cpu_seconds[part] += after[part] - before[part]
+
+
+def _result(phase: Phase) -> dict[str, Any]:
     everything = [ms for values in phase.latencies.values() for ms in values]
-    answered = phase.answered
+    answered, duration = phase.answered, phase.duration
     return {
         **shared.timings(everything),
         "requests": len(everything),
@@ -480,11 +493,33 @@ def run_phase(
         "finished": phase.finished,
         "off_schedule": phase.off_schedule,
         "clicks": phase.clicks,
-        "cpu": {part: (after[part] - before[part]) / duration for part in after},
-        "server_ms": 1000 * (after["gunicorn"] - before["gunicorn"]) / max(answered, 1),
+        "cpu": {part: used / duration for part, used in phase.cpu_seconds.items()},
+        "server_ms": 1000 * phase.cpu_seconds["gunicorn"] / max(answered, 1),
         "kinds": {kind: shared.timings(values) for kind, values in phase.latencies.items()},
         "problems": Counter(phase.errors).most_common(),
     }
+
+
+def run_phase(
+    name: str, people: list[Person], seconds: int, think: tuple[float, float], server: int
+) -> dict[str, Any]:
+    phase = Phase(name, think, 0.0)
+    _run_slice(phase, people, seconds, 1000 * PHASES.index(name), server)
+    return _result(phase)
+
+
+def run_side_by_side(
+    names: tuple[str, str], people: list[Person], seconds: int, slices: int, server: int
+) -> dict[str, dict[str, Any]]:
+    """Two phases without think time in turns, ``slices`` turns each of ``seconds / slices``:
+    the machine's speed drifts (other virtual machines on the same host), and in turns a slow
+    spell falls on both phases alike instead of on one of them."""
+    phases = {name: Phase(name, (0.0, 0.0), 0.0) for name in names}
+    for turn in range(slices):
+        for name, phase in phases.items():
+            seed = 1000 * PHASES.index(name) + 100_000 * turn
+            _run_slice(phase, people, seconds / slices, seed, server)
+    return {name: _result(phase) for name, phase in phases.items()}
 
 
 def _warm_up(people: list[Person]) -> None:
@@ -512,11 +547,16 @@ def load(
         for name, label, pause in (
             ("practice", f"practice with think time {think[0]:g}-{think[1]:g} s", think),
             ("stress", f"practice with think time {stress[0]:g}-{stress[1]:g} s", stress),
-            ("ceiling", "practice without think time", (0.0, 0.0)),
-            ("bare", "the bare view without think time", (0.0, 0.0)),
         ):
             shared.progress(f"{len(people)} employees for {seconds} s: {label} ...")
             results[name] = run_phase(name, people, seconds, pause, server.pid)
+        shared.progress(
+            f"{len(people)} employees for {seconds} s each: practice and the bare view without "
+            f"think time, in {options.slices} turns each ..."
+        )
+        results.update(
+            run_side_by_side(("ceiling", "bare"), people, seconds, options.slices, server.pid)
+        )
     return results, people
 
 
@@ -701,6 +741,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=WORKERS)
     parser.add_argument("--think", default=THINK, help="seconds before a click, MIN-MAX")
     parser.add_argument("--stress", default=STRESS, help="the stress phase's think time")
+    parser.add_argument(
+        "--slices",
+        type=int,
+        default=SLICES,
+        help="turns of practice and the bare view without think time (side by side)",
+    )
     scratch.add_child_arguments(parser)
     options = parser.parse_args()
     if scratch.run_as_child(options, lambda: child_setup(options.users), child_check):
