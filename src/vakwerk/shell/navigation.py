@@ -76,7 +76,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"navigation": [], "navigation_list": ""}
     mine = audiences(request)
     visible = tuple(
-        (item, fixed_url(item.url_name)) for item in NAVIGATION if mine.intersection(item.audience)
+        (index, fixed_url(item.url_name))
+        for index, item in enumerate(NAVIGATION)
+        if mine.intersection(item.audience)
     )
     # The current page is the item with the longest URL that the path starts with.
     matches = [
@@ -86,17 +88,22 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     ]
     current = max(matches, key=len) if matches else None
     return {
-        "navigation": [
-            {"label": item.label, "url": url, "current": url == current} for item, url in visible
-        ],
+        "navigation": _items(visible, current),
         "navigation_list": _list(get_language(), visible, current),
     }
 
 
+def _items(visible: tuple[tuple[int, str], ...], current: str | None) -> list[dict[str, Any]]:
+    return [
+        {"label": NAVIGATION[index].label, "url": url, "current": url == current}
+        for index, url in visible
+    ]
+
+
 @lru_cache(maxsize=1024)  # languages x role combinations x current items: a few hundred
-def _list(
-    language: str | None, visible: tuple[tuple[NavItem, str], ...], current: str | None
-) -> str:
-    items = [{"label": item.label, "url": url, "current": url == current} for item, url in visible]
+def _list(language: str | None, visible: tuple[tuple[int, str], ...], current: str | None) -> str:
+    """The list of the ``NAVIGATION`` items at these positions with these addresses. Keyed by
+    position, not by item: an item's label is a lazy text, hashed in the active language."""
+    items = _items(visible, current)
     with override(language):
         return render_to_string("shell/navigation_list.html", {"navigation_items": items})
