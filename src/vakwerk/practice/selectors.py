@@ -58,10 +58,12 @@ def practice_codes(
     employee: Employee,
     *,
     families: Sequence[ScenarioFamily] | None = None,
+    campaigns: Sequence[Campaign] | None = None,
 ) -> set[str]:
     """The competencies a person practises: their role's, else every competency the scenarios
     and the practice bank offer; plus the themes of campaigns running for them. ``families``
-    (``scenario_families``) saves reading them again."""
+    (``scenario_families``) and ``campaigns`` (``active_campaigns_for`` today) save reading
+    them again."""
     codes: set[str] = set()
     if employee.role_profile_id is not None:
         codes = set(
@@ -71,8 +73,9 @@ def practice_codes(
         )
     if codes:
         # A campaign's theme is practised also by people whose role lacks it.
-        running = campaign_selectors.active_campaigns_for(employee, timezone.localdate())
-        return codes | set(campaign_selectors.campaign_codes(running))
+        if campaigns is None:
+            campaigns = campaign_selectors.active_campaigns_for(employee, timezone.localdate())
+        return codes | set(campaign_selectors.campaign_codes(campaigns))
     if families is None:
         families = scenario_families(organisation)
     offered = Exercise.objects.filter(organisation=organisation).order_by()
@@ -115,9 +118,11 @@ def today(
     *,
     codes: set[str],
     families: Sequence[ScenarioFamily] | None = None,
+    campaigns: Sequence[Campaign] | None = None,
 ) -> Today:
     """Today's session for ``employee``, who practises ``codes`` (``practice_codes``).
-    ``families`` (``scenario_families``) saves reading them again."""
+    ``families`` (``scenario_families``) and ``campaigns`` (``active_campaigns_for`` on the
+    day of ``now``) save reading them again."""
     end_of_day = now.replace(hour=23, minute=59, second=59)
     if families is None:
         families = scenario_families(organisation)
@@ -132,7 +137,8 @@ def today(
         if family.is_active
         for code in family.competency_codes
     )
-    campaigns = campaign_selectors.active_campaigns_for(employee, timezone.localdate(now))
+    if campaigns is None:
+        campaigns = campaign_selectors.active_campaigns_for(employee, timezone.localdate(now))
     # Plan focus and campaign themes in turn: campaign_selectors.favoured_codes says why.
     focus = campaign_selectors.favoured_codes(
         focus_codes(employee), campaign_selectors.campaign_codes(campaigns)
@@ -180,7 +186,7 @@ def today(
         judgement=items.get(ExerciseKind.JUDGEMENT),
         card=items.get(ExerciseKind.CARD),
         reflection=items.get(ExerciseKind.REFLECTION),
-        campaigns=campaigns,
+        campaigns=list(campaigns),
         cards_missing=missing,
     )
 

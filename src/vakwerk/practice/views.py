@@ -18,6 +18,7 @@ from vakwerk.audit.services import Actor
 from vakwerk.frameworks.selectors import current_competency_labels
 from vakwerk.lib.i18n import pack_text
 from vakwerk.lib.ids import parse_id
+from vakwerk.nudges import campaign_selectors
 from vakwerk.organisations.permissions import OrganisationRequest, role_required
 from vakwerk.people.models import Employee
 from vakwerk.practice import selectors, services
@@ -39,12 +40,20 @@ def today(request: OrganisationRequest) -> HttpResponse:
     if me is None:
         return render(request, "insights/no_employee.html")
     now = timezone.now()
+    # Read once, for the codes practised and for today's session.
     families = selectors.scenario_families(request.organisation)
-    codes = selectors.practice_codes(request.organisation, me, families=families)
-    found = selectors.today(request.organisation, me, now, codes=codes, families=families)
+    campaigns = campaign_selectors.active_campaigns_for(me, timezone.localdate(now))
+    codes = selectors.practice_codes(
+        request.organisation, me, families=families, campaigns=campaigns
+    )
+    found = selectors.today(
+        request.organisation, me, now, codes=codes, families=families, campaigns=campaigns
+    )
     if found.cards_missing:  # a first visit, or new families or competencies: rare
         services.cards_ensure(employee=me, codes=codes, now=now)
-        found = selectors.today(request.organisation, me, now, codes=codes, families=families)
+        found = selectors.today(
+            request.organisation, me, now, codes=codes, families=families, campaigns=campaigns
+        )
     return render(request, "practice/today.html", {"today": found})
 
 

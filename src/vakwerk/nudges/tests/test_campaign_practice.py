@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -97,3 +99,28 @@ def test_the_practice_page_shows_the_running_campaign_to_its_population(
     assert "Uitleggen wat we doen en waarom." in shown
     hidden = client_out.get(reverse("practice:today")).content.decode()
     assert "Maand van de transparantie" not in hidden
+
+
+def test_todays_page_asks_for_the_running_campaigns_once_also_on_a_role_profile(
+    member_client, organisation
+):
+    """Someone on a role profile: the campaigns give both the codes practised (a campaign's
+    theme beyond the role) and today's order, from one reading."""
+    team = TeamFactory(organisation=organisation)
+    profile = RoleProfile.objects.create(organisation=organisation, code="balie", name="Balie")
+    RoleTarget.objects.create(profile=profile, competency_code="AV-EMP", minimum=2, target=3)
+    _family(organisation, "a", "AV-EMP")
+    _family(organisation, "c", "AV-TRA")
+    make_campaign(organisation, teams=[team], competency_codes=["AV-TRA"])
+    client, user = member_client(organisation, Role.EMPLOYEE)
+    employee = EmployeeFactory(
+        organisation=organisation, user=user, team=team, role_profile=profile
+    )
+    client.get(reverse("practice:today"))  # the first visit makes the cards
+    with CaptureQueriesContext(connection) as visit:
+        page = client.get(reverse("practice:today"))
+    campaign_reads = [q for q in visit.captured_queries if 'FROM "nudges_campaign"' in q["sql"]]
+    assert len(campaign_reads) == 2  # whether one runs today, then the person's
+    codes = {card.competency_code for card in Card.objects.filter(employee=employee)}
+    assert codes == {"AV-EMP", "AV-TRA"}  # the theme's card too
+    assert page.context["today"].due[0].competency_code == "AV-TRA"
