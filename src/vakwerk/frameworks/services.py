@@ -258,7 +258,7 @@ def competency_save(
         actor=actor,
         action="framework.competency_save",
         target=competency,
-        details={"code": competency.code},
+        details={"competency": competency.code},  # not "code": a secret key to the log
     )
     return competency
 
@@ -271,7 +271,7 @@ def competency_delete(*, competency: Competency, actor: Actor) -> None:
         actor=actor,
         action="framework.competency_delete",
         target=competency,
-        details={"code": competency.code},
+        details={"competency": competency.code},  # not "code": a secret key to the log
     )
     competency.delete()
 
@@ -306,7 +306,7 @@ def role_profile_save(
         action="role_profile.save",
         target=profile,
         details={
-            "code": profile.code,
+            "role_profile": profile.code,  # not "code": a secret key to the log
             "targets": {c: list(map(str, t)) for c, t in targets.items()},
         },
     )

@@ -152,3 +152,19 @@ def test_load_content_command(organisation, capsys):
     assert version.competencies.count() == 12
     call_command("load_content", str(PACKS_DIR / "kernwaarden-modelgedragscode.yaml"), check=True)
     assert "valid" in capsys.readouterr().out
+
+
+def test_the_audit_log_names_the_competency_saved_and_deleted(draft):
+    """The log drops keys it takes for secrets ("code" among them): the competency's code goes
+    under another name, or a deleted competency's line would not say which one it was."""
+    competency = draft.competencies.get(code="AV-TRA")
+    services.competency_save(
+        version=draft,
+        actor=ACTOR,
+        competency=competency,
+        fields={"name": "Transparant en open"},
+        indicators={1: ["Legt uit hoe een besluit tot stand kwam."], 2: [], 3: [], 4: []},
+    )
+    services.competency_delete(competency=competency, actor=ACTOR)
+    for action in ("framework.competency_save", "framework.competency_delete"):
+        assert AuditEvent.objects.get(action=action).details == {"competency": "AV-TRA"}

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from vakwerk.audit.models import AuditEvent
 from vakwerk.frameworks.models import FrameworkVersion, RoleProfile, VersionStatus
 from vakwerk.organisations.models import Role
 
@@ -94,6 +95,10 @@ def test_role_profile_saves_the_band(hr, organisation):
     profile = RoleProfile.objects.get(organisation=organisation, code="wethoudersadviseur")
     target = profile.targets.get()
     assert (target.competency_code, target.minimum, target.target) == ("AV-INV", 3, 4)
+    # The audit line names the profile (under "role_profile": the log drops "code" as secret).
+    line = AuditEvent.objects.get(action="role_profile.save", object_id=str(profile.pk))
+    assert line.details["role_profile"] == "wethoudersadviseur"
+    assert line.details["targets"] == {"AV-INV": ["3", "4", "2"]}
 
 
 def test_employee_cannot_open_frameworks(member_client, organisation):
