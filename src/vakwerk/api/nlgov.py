@@ -380,20 +380,31 @@ class TokenRateLimit(BaseThrottle):
 
     def allow_request(self, request: HttpRequest) -> bool:
         token = getattr(request, "auth", None)
-        limit = settings.API_RATE_LIMIT
-        if not isinstance(token, ApiToken) or limit <= 0:
-            return True
-        window = int(clock() // RATE_WINDOW)
-        key = f"vakwerk:ratelimit:api:{token.pk}:{window}"
-        try:
-            count = cache.incr(key)  # the common case: the window's counter exists
-        except ValueError:
-            # Start the window, unless another worker has just done so.
-            count = 1 if cache.add(key, 1, timeout=2 * RATE_WINDOW) else cache.incr(key)
-        return count <= limit
+        return not isinstance(token, ApiToken) or token_request_allowed(token)
 
     def wait(self) -> float:
-        return RATE_WINDOW - clock() % RATE_WINDOW
+        return rate_limit_wait()
+
+
+def token_request_allowed(token: ApiToken) -> bool:
+    """Count one request of ``token`` (REST API and SCIM alike); whether it is within
+    ``settings.API_RATE_LIMIT`` for the current clock minute (0: no limit)."""
+    limit = settings.API_RATE_LIMIT
+    if limit <= 0:
+        return True
+    window = int(clock() // RATE_WINDOW)
+    key = f"vakwerk:ratelimit:api:{token.pk}:{window}"
+    try:
+        count = cache.incr(key)  # the common case: the window's counter exists
+    except ValueError:
+        # Start the window, unless another worker has just done so.
+        count = 1 if cache.add(key, 1, timeout=2 * RATE_WINDOW) else cache.incr(key)
+    return count <= limit
+
+
+def rate_limit_wait() -> float:
+    """Seconds until the next window: the Retry-After of a request over the limit."""
+    return RATE_WINDOW - clock() % RATE_WINDOW
 
 
 def api_router(scope: Scope, *, tag: str) -> Router:

@@ -5,14 +5,17 @@ token holding the ``scim`` scope (``Authorization: Bearer <token>``); the token'
 is the only one the request sees. The logic lives in ``people/scim.py``.
 """
 
+import math
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypedDict
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
+from vakwerk.api import nlgov
 from vakwerk.api.models import Scope
 from vakwerk.api.services import api_token_authenticate
 from vakwerk.audit.services import Actor, client_ip
@@ -48,6 +51,12 @@ def _client(request: HttpRequest) -> ScimClient:
         raise ScimError(403, "This token does not have the scim scope.")
     if not token.organisation.is_active:
         raise ScimError(403, "The organisation of this token is not active.")
+    if not nlgov.token_request_allowed(token):  # the REST API's limit, counted together
+        raise ScimError(
+            429,
+            f"Too many requests: at most {settings.API_RATE_LIMIT} a minute per token. "
+            "Try again after the number of seconds in Retry-After.",
+        )
     return ScimClient(token=token, actor=Actor(user=None, origin=client_ip(request)))
 
 
@@ -67,6 +76,8 @@ def scim_endpoint(*methods: str) -> Callable[[ScimView], ScimView]:
                 response = _error(error)
                 if error.status == 405:
                     response["Allow"] = ", ".join(methods)
+                if error.status == 429:
+                    response["Retry-After"] = str(math.ceil(nlgov.rate_limit_wait()))
                 return response
 
         return wrapped

@@ -80,7 +80,9 @@ def _frameworks(organisation: Organisation) -> QuerySet[Framework]:
 def _version(request: HttpRequest, framework_id: int, number: int) -> FrameworkVersion:
     return get_object_or_404(
         FrameworkVersion.objects.select_related("framework"),
-        framework_id=framework_id,
+        # Through the framework's own key: a lookup on the foreign key column lacks the check
+        # that turns an id beyond the column's range into no match (a 500 on SQLite).
+        framework__pk=framework_id,
         framework__organisation=api_token(request).organisation,
         number=number,
     )

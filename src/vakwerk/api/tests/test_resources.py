@@ -259,3 +259,18 @@ def test_lists_take_a_bounded_number_of_queries(api_client, organisation, url):
     many = _queries(client, url)
     assert many == few
     assert many <= 12
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/employees/12138654627719163904",
+        "/api/v1/frameworks/12138654627719163904",
+        "/api/v1/frameworks/12138654627719163904/versions/1",
+        "/api/v1/frameworks/12138654627719163904/versions/1/case",
+        "/api/v1/frameworks/1/versions/99999999999999999999",
+    ],
+)
+def test_an_id_beyond_the_columns_range_is_not_found(api_client, organisation, path):
+    """Found by Schemathesis: a framework id past 2**63 reached SQLite and gave a 500."""
+    assert api_client(organisation).get(path).status_code == 404
