@@ -1,9 +1,10 @@
 """Addresses that every page shows, worked out once per process.
 
-Django's ``{% url %}`` and ``{% static %}`` do their work again on every render: about a
-tenth of a simple page's time for the layout's dozen addresses (measured on the scenario
-page). An address without arguments changes only with the script prefix and the URLconf, and
-a static file's address only with the static files storage, so both are cached by those.
+Django's ``{% url %}`` and ``{% static %}`` do their work again on every render: for the
+layout's dozen addresses about 7% of the scenario page's CPU (0.4 ms, measured in-process
+with the addresses written in as constants). An address without arguments changes only with
+the script prefix and the URLconf, and a static file's address only with the static files
+storage, so both are cached by those.
 """
 
 from functools import cache

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from vakwerk.audit.services import Actor, audit_log
+from vakwerk.lib import sql
 from vakwerk.lib.i18n import pack_text
 from vakwerk.nudges.digest import Digest, digests, recipients
 from vakwerk.nudges.models import (
@@ -146,12 +147,11 @@ def notification_of(organisation: Organisation, user: "User", notification_id: i
 @cache
 def _unread_sql() -> str:
     """The unread count's SQL, with the names the model gives (values go as parameters)."""
-    name = connection.ops.quote_name
-    table = name(Notification._meta.db_table)
-    column = {field.name: str(field.column) for field in Notification._meta.concrete_fields}
-    organisation, user, read_at = (name(column[f]) for f in ("organisation", "user", "read_at"))
+    organisation, user, read_at = (
+        sql.column(Notification, name) for name in ("organisation", "user", "read_at")
+    )
     where = f"{organisation} = %s AND {user} = %s AND {read_at} IS NULL"
-    return f"SELECT COUNT(*) FROM {table} WHERE {where}"  # noqa: S608
+    return f"SELECT COUNT(*) FROM {sql.table(Notification)} WHERE {where}"  # noqa: S608
 
 
 def unread_count(organisation: Organisation, user: "User") -> int:

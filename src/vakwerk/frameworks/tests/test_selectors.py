@@ -3,6 +3,8 @@
 import pytest
 from django.utils import translation
 
+from vakwerk.audit.services import Actor
+from vakwerk.frameworks import services
 from vakwerk.frameworks.selectors import current_competencies, current_competency_labels
 
 pytestmark = pytest.mark.django_db
@@ -25,9 +27,6 @@ def test_an_organisation_without_a_published_framework_has_no_labels(organisatio
 
 
 def test_the_labels_follow_the_newest_published_version(organisation, framework_version):
-    from vakwerk.audit.services import Actor
-    from vakwerk.frameworks import services
-
     actor = Actor(user=None)
     draft = services.framework_new_draft(version=framework_version, actor=actor)
     renamed = draft.competencies.order_by("code").first()

@@ -289,7 +289,9 @@ def test_an_attempt_read_in_plain_sql_equals_the_orms(practiser, member_client, 
     for row in Attempt.objects.all():
         read = selectors.attempt_of(organisation, user, row.pk)
         orm = (
-            selectors.own_attempts(organisation, user)
+            Attempt.objects.filter(
+                organisation=organisation, employee__organisation=organisation, employee__user=user
+            )
             .select_related("variant")
             .defer("variant__graph")
             .get(pk=row.pk)
