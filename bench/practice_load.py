@@ -43,9 +43,10 @@ to the page, until the ending. Then the next card. Four phases on the same serve
 
 Phases 3 and 4 run side by side: in turns (``--slices``, 3 turns of a third of ``--seconds``
 each), so that a slow spell of the machine (other virtual machines on the host take CPU that
-nothing here can see) falls on both instead of on one. Each turn of phase 3 opens today's page
-again, as a person coming back does: a few hundred more of the heaviest page per turn, which
-counts against practice, not for it.
+nothing here can see) falls on both instead of on one. A person whose turn of phase 3 ended in
+the middle of a scenario goes on with it in the next turn, from the scenario's page (as a
+browser whose page stayed open reloads it), so the turns together ask what one phase of
+``--seconds`` would: the first turn opens today's page for everyone, later turns do not again.
 
 Target throughput: phase 3 at least 0.5 x phase 4. Afterwards the database is checked: every
 attempt's path must have exactly as many steps as the client had choices accepted for it (no
@@ -323,6 +324,9 @@ class Person:
     cookies: dict[str, str] = field(default_factory=dict)
     posts: dict[int, int] = field(default_factory=dict)  # attempt id -> choices accepted
     uncertain: set[int] = field(default_factory=set)  # attempts with a post that got no answer
+    # The scenario a turn of phase 3 ended in the middle of: the next turn goes on with it, as
+    # a person whose page stayed open does (``run_side_by_side``).
+    resume: int | None = None
     http: requests.Session = field(default_factory=requests.Session)
 
     def __post_init__(self) -> None:
@@ -403,8 +407,10 @@ def _begin(person: Person, phase: Phase, rng: random.Random) -> int | None:
 
 
 def _walk(person: Person, phase: Phase, rng: random.Random, attempt_id: int) -> None:
-    """The scenario page and a random choice, until the ending (or the end of the phase)."""
+    """The scenario page and a random choice, until the ending (or the end of the phase: then
+    ``person.resume`` keeps the attempt)."""
     page = f"/oefenen/scenario/{attempt_id}/"
+    person.resume = None
     while True:
         response = person.request(phase, "scenario", "GET", page, 200)
         if response is None:
@@ -426,6 +432,7 @@ def _walk(person: Person, phase: Phase, rng: random.Random, attempt_id: int) -> 
             phase.fail("scenario: choices without a node")
             return
         if not phase.pause(rng):
+            person.resume = attempt_id
             return
         data["choice"] = str(rng.randrange(choices))
         answer = person.request(phase, "choose", "POST", page + "kies/", 302, data)
@@ -443,7 +450,7 @@ def practise(person: Person, phase: Phase, seed: int) -> None:
     rng = random.Random(seed)
     time.sleep(rng.uniform(0, phase.think[1]))  # people do not all click at the same moment
     while not phase.over():
-        attempt_id = _begin(person, phase, rng)
+        attempt_id = person.resume if person.resume is not None else _begin(person, phase, rng)
         if attempt_id is None:
             time.sleep(0.2)  # after an error: not a tight loop of failures
             continue
@@ -504,6 +511,8 @@ def run_phase(
     name: str, people: list[Person], seconds: int, think: tuple[float, float], server: int
 ) -> dict[str, Any]:
     phase = Phase(name, think, 0.0)
+    for person in people:  # a phase of its own begins at today's page
+        person.resume = None
     _run_slice(phase, people, seconds, 1000 * PHASES.index(name), server)
     return _result(phase)
 
@@ -515,6 +524,8 @@ def run_side_by_side(
     the machine's speed drifts (other virtual machines on the same host), and in turns a slow
     spell falls on both phases alike instead of on one of them."""
     phases = {name: Phase(name, (0.0, 0.0), 0.0) for name in names}
+    for person in people:
+        person.resume = None
     for turn in range(slices):
         for name, phase in phases.items():
             seed = 1000 * PHASES.index(name) + 100_000 * turn

@@ -175,16 +175,18 @@ def attempt_choose(
     attempt.path = [*attempt.path, [node, choice]]
     attempt.node = str(choices[choice]["next"])
     if nodes[attempt.node].get("ending"):
-        _finish(attempt, actor)
+        _finish(attempt, actor, organisation)
     attempt.save(update_fields=["node", "path", "finished_at", "ending", "scores", "ratings"])
     return attempt
 
 
-def _finish(attempt: Attempt, actor: Actor) -> None:
+def _finish(attempt: Attempt, actor: Actor, organisation: Organisation) -> None:
+    """``organisation`` is the attempt's (``attempt_of`` read it there): its scheduling settings
+    without reading it again."""
     now = timezone.now()
     nodes = variant_graph(attempt.variant)["nodes"]
     family = attempt.variant.family
-    organisation = family.organisation
+    family.organisation = organisation
     attempt.finished_at = now
     attempt.ending = str(nodes[attempt.node]["ending"])
     cards = {

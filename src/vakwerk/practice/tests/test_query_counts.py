@@ -192,9 +192,14 @@ def test_a_choice_and_the_ending_read_a_fixed_number_of_queries(
     assert len(_practice_reads(first.captured_queries)) == 3
     with django_assert_num_queries(len(first.captured_queries) - 1):  # the graph is cached
         client.post(choose, {"node": "n1", "choice": "0", "step": "2"})
-    _run(client, attempt)
+    with CaptureQueriesContext(connection) as walked:
+        _run(client, attempt)
     attempt.refresh_from_db()
     assert attempt.is_finished
+    # Scheduling the cards at the ending uses the organisation the request already has.
+    assert not [
+        q for q in walked.captured_queries if 'FROM "organisations_organisation"' in q["sql"]
+    ]
 
     url = reverse("practice:scenario", args=[attempt.pk])
     with CaptureQueriesContext(connection) as ending:
