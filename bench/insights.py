@@ -241,9 +241,25 @@ def _rounds(
             started_at=closed_at,
             finished_at=closed_at + timedelta(minutes=3),
             engine_version="bench",
+            calibration=_calibration(codes, version.levels.count()),
         )
         found.append((round_, run))
     return found
+
+
+def _calibration(codes: list[str], top: int) -> dict[str, Any]:
+    """What a finished run keeps per competency (``measurement.calibration``), shaped like
+    the engine's: twelve calibrated SJT items and the level scale. The thresholds put level k
+    at z = (k - 2.4) / 0.8, the map ``_estimates`` uses (level = 2.4 + 0.8 z)."""
+    items = {
+        f"SJT-{n:02d}": {"a": 1.1, "c": [-1.2, -0.1, 0.9], "scores": [0, 1, 2, 3]}
+        for n in range(1, 13)
+    }
+    thresholds = [(k - 2.4) / 0.8 for k in range(1, top + 1)]
+    return {
+        code: {"items": items, "specific_var": 0.12, "level_thresholds": thresholds}
+        for code in codes
+    }
 
 
 def _closed_at(round_: Round) -> datetime:

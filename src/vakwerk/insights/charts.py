@@ -4,7 +4,6 @@ Each chart comes with a title and a description (its text alternative); the page
 the same numbers as a table, so nothing is only in a picture.
 """
 
-from django.template.defaultfilters import floatformat
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
@@ -16,13 +15,14 @@ from vakwerk.insights.selectors import (
     TeamRow,
 )
 from vakwerk.lib import charts
+from vakwerk.lib.numbers import one_decimal
 
 NO_VALUE = "\u2013"  # an en dash: "no value" in tables and cells
 
 
 def level_text(value: float | None) -> str:
     """A level as the tables write it (``floatformat:1``: rounded, not cut off)."""
-    return NO_VALUE if value is None else str(floatformat(value, 1))
+    return NO_VALUE if value is None else one_decimal(value)
 
 
 def _interval_row(result: CompetencyResult, *, previous: float | None = None) -> charts.IntervalRow:

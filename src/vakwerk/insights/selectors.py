@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.core.cache import cache
-from django.db.models import Count, F, FilteredRelation, Max, Q, QuerySet
+from django.db.models import Count, F, FilteredRelation, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -66,9 +66,21 @@ OTHER_GROUPS = ("others", "peer", "manager", "external")
 # --- rounds -------------------------------------------------------------------------------
 
 
+def with_scale_top(rounds: QuerySet[Round]) -> QuerySet[Round]:
+    """``rounds`` with the number of levels of their framework version (``scale_top``)."""
+    levels = (
+        Level.objects.filter(version=OuterRef("version"))
+        .order_by()
+        .values("version")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return rounds.annotate(level_count=Subquery(levels))
+
+
 def measured_rounds(organisation: Organisation) -> QuerySet[Round]:
     """Closed rounds with stored estimates, newest first."""
-    return (
+    return with_scale_top(
         Round.objects.filter(
             organisation=organisation,
             status=RoundStatus.CLOSED,
@@ -103,7 +115,12 @@ def bands_for(profile_ids: Iterable[int | None]) -> dict[int, dict[str, Band]]:
 
 
 def scale_top(round_: Round) -> int:
-    return Level.objects.filter(version=round_.version).count() or 4
+    """The highest level of the round's framework (4 when it has none): annotated by
+    ``with_scale_top`` (``measured_rounds``, ``personal_rounds``), else one query."""
+    top = getattr(round_, "level_count", None)
+    if top is None:
+        top = Level.objects.filter(version=round_.version).count()
+    return top or 4
 
 
 def competencies_of(round_: Round, codes: Iterable[str] | None = None) -> list[Competency]:
@@ -300,9 +317,11 @@ def personal_rounds(organisation: Organisation, employee: Employee) -> list[Roun
         .distinct()
     )
     return list(
-        Round.objects.filter(organisation=organisation, status=RoundStatus.CLOSED, pk__in=ids)
-        .select_related("version")
-        .order_by("closed_at", "id")
+        with_scale_top(
+            Round.objects.filter(organisation=organisation, status=RoundStatus.CLOSED, pk__in=ids)
+            .select_related("version")
+            .order_by("closed_at", "id")
+        )
     )
 
 
@@ -338,7 +357,9 @@ def personal_report(
         )  # the report shows the comments; the answers are in its estimates
         comments = {code: item.comments for code, item in feedback.items()}
     current = current_levels(
-        organisation, [e for (round_pk, _code), e in estimates.items() if round_pk == round_.pk]
+        organisation,
+        [e for (round_pk, _code), e in estimates.items() if round_pk == round_.pk],
+        closed_at={round_.pk: round_.closed_at},
     )
     results = []
     for competency in competencies_of(round_, measured):
@@ -480,7 +501,9 @@ def team_overview(
         by_person[e.employee_id][e.competency_code] = e
     competencies = competencies_of(round_, {code for found in by_person.values() for code in found})
     current = current_levels(
-        organisation, [e for found in by_person.values() for e in found.values()]
+        organisation,
+        [e for found in by_person.values() for e in found.values()],
+        closed_at={round_.pk: round_.closed_at},
     )
     distributions: dict[str, Distribution] = {c.code: Distribution() for c in competencies}
     rows = []
