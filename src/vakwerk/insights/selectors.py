@@ -13,7 +13,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.core.cache import cache
-from django.db.models import Count, F, FilteredRelation, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -79,15 +89,13 @@ def with_scale_top(rounds: QuerySet[Round]) -> QuerySet[Round]:
 
 
 def measured_rounds(organisation: Organisation) -> QuerySet[Round]:
-    """Closed rounds with stored estimates, newest first."""
+    """Closed rounds with stored estimates, newest first. ``Exists`` rather than a join: the
+    join gave a row per run (or per estimate, filtered further) to sort and make distinct."""
+    finished = EstimateRun.objects.filter(round=OuterRef("pk"), status=RunStatus.DONE)
     return with_scale_top(
-        Round.objects.filter(
-            organisation=organisation,
-            status=RoundStatus.CLOSED,
-            estimate_runs__status=RunStatus.DONE,
-        )
+        Round.objects.filter(organisation=organisation, status=RoundStatus.CLOSED)
+        .filter(Exists(finished))
         .select_related("version")
-        .distinct()
         .order_by("-closed_at", "-id")
     )
 
@@ -490,7 +498,8 @@ def team_overview(
     """The team picture of ``members`` (a manager's direct reports): individual rows for the
     people in ``may_see``, distributions only over at least the anonymity threshold."""
     ids = [m.pk for m in members]
-    rounds = list(measured_rounds(organisation).filter(estimates__employee_id__in=ids).distinct())
+    theirs = Estimate.objects.filter(round=OuterRef("pk"), employee_id__in=ids)
+    rounds = list(measured_rounds(organisation).filter(Exists(theirs)))
     round_ = pick_round(rounds, round_id)
     threshold = organisation.anonymity_threshold
     if round_ is None:

@@ -651,20 +651,31 @@ def _gap_style(gap: float | None) -> tuple[str, str]:
 
 
 def _heat_cell(cell: HeatCell, x: float, y: float, name: str) -> str:
+    """One cell: the markup ``_g``, ``_title``, ``_rect`` and ``_text`` would make, written out
+    here because a team's heatmap has a hundred or more cells and the general helpers were
+    most of its time (a test holds the two equal)."""
     category, fill = _gap_style(cell.gap)
     ink = text_colour(fill)
     text = NO_VALUE if cell.gap is None else cell.text
-    classes = f"cell cell--{category}"
-    marks = [_rect(x, y, CELL_W, CELL_H, fill, CELL_EDGE)]
+    classes = f"vakwerk-chart__cell vakwerk-chart__cell--{category}"
+    left, top = _num(x), _num(y)
+    marks = (
+        f'<rect x="{left}" y="{top}" width="{_num(CELL_W)}" height="{_num(CELL_H)}" '
+        f'fill="{fill}" stroke="{CELL_EDGE}"/>'
+    )
     if cell.uncertain:
         text = f"{text} ?".strip()
-        classes += " cell--uncertain"
-        marks.append(_rect(x + 3, y + 3, CELL_W - 6, CELL_H - 6, "none", ink, "3 2"))
-    short = _truncate(text, CELL_W - 8, 12)
-    marks.append(
-        _text(x + CELL_W / 2, y + CELL_H / 2 + 4, short, anchor="middle", size=12, fill=ink)
+        classes += " vakwerk-chart__cell--uncertain"
+        marks += (
+            f'<rect x="{_num(x + 3)}" y="{_num(y + 3)}" width="{_num(CELL_W - 6)}" '
+            f'height="{_num(CELL_H - 6)}" fill="none" stroke="{ink}" stroke-dasharray="3 2"/>'
+        )
+    short = _esc(_truncate(text, CELL_W - 8, 12))
+    marks += (
+        f'<text x="{_num(x + CELL_W / 2)}" y="{_num(y + CELL_H / 2 + 4)}" fill="{ink}" '
+        f'font-size="12" text-anchor="middle">{short}</text>'
     )
-    return _g(classes, _title(f"{name}: {text}"), *marks)
+    return f'<g class="{classes}"><title>{_esc(f"{name}: {text}")}</title>{marks}</g>'
 
 
 # --- 3. Stacked shares -------------------------------------------------------------------------

@@ -567,3 +567,32 @@ def test_histogram_without_bins_says_no_data():
         root = parse(histogram([], title="t", description="d"))
 
     assert [text_of(note) for note in by_class(root, "no-data")] == ["No data"]
+
+
+def _heat_cell_from_helpers(cell: HeatCell, x: float, y: float, name: str) -> str:
+    """What ``charts._heat_cell`` writes out by hand, made with the general helpers."""
+    category, fill = charts._gap_style(cell.gap)
+    ink = charts.text_colour(fill)
+    text = charts.NO_VALUE if cell.gap is None else cell.text
+    classes = f"cell cell--{category}"
+    marks = [charts._rect(x, y, charts.CELL_W, charts.CELL_H, fill, charts.CELL_EDGE)]
+    if cell.uncertain:
+        text = f"{text} ?".strip()
+        classes += " cell--uncertain"
+        marks.append(
+            charts._rect(x + 3, y + 3, charts.CELL_W - 6, charts.CELL_H - 6, "none", ink, "3 2")
+        )
+    short = charts._truncate(text, charts.CELL_W - 8, 12)
+    middle = (x + charts.CELL_W / 2, y + charts.CELL_H / 2 + 4)
+    marks.append(charts._text(*middle, short, anchor="middle", size=12, fill=ink))
+    return charts._g(classes, charts._title(f"{name}: {text}"), *marks)
+
+
+@pytest.mark.parametrize("gap", [None, 0.0, -0.3, -1.7, 0.4, 2.5])
+@pytest.mark.parametrize("uncertain", [False, True])
+@pytest.mark.parametrize("text", ["2,4", "a <b> & 'c' \"d\" that is far too long to fit"])
+def test_a_heat_cell_is_what_the_general_helpers_make(gap, uncertain, text):
+    cell = HeatCell(gap=gap, text=text, uncertain=uncertain)
+    for x, y in ((216.0, 52.5), (0.0, 1.0 / 3.0)):
+        name = "Özlem <de> & 'Vries'"
+        assert charts._heat_cell(cell, x, y, name) == _heat_cell_from_helpers(cell, x, y, name)
