@@ -56,14 +56,20 @@ class Columns[M: Model]:
 
     def load(self, values: Sequence[Any]) -> M:
         """A model instance from the row's values, converted as the ORM converts them."""
-        converted = []
-        for field, value in zip(self.fields, values, strict=True):
-            for converter in _converters(field, connection.vendor):
-                value = converter(value, None, connection)
-            converted.append(value)
+        converted = [
+            convert(field, value) for field, value in zip(self.fields, values, strict=True)
+        ]
         return self.model.from_db(
             connection.alias, [field.attname for field in self.fields], converted
         )
+
+
+def convert(field: Field, value: Any) -> Any:
+    """A column's value as the ORM gives it for ``field`` (also for an aggregate of that
+    column, such as the MAX of a date: a string on SQLite)."""
+    for converter in _converters(field, connection.vendor):
+        value = converter(value, None, connection)
+    return value
 
 
 @cache

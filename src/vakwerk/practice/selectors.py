@@ -15,7 +15,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from vakwerk.development.models import FocusKind, PlanFocus
@@ -30,6 +30,7 @@ from vakwerk.practice.models import (
     Attempt,
     Card,
     Exercise,
+    ExerciseAnswer,
     ExerciseKind,
     ScenarioFamily,
     ScenarioVariant,
@@ -196,25 +197,68 @@ def bank_items(
 ) -> dict[str, Exercise]:
     """Per kind of the practice bank, the exercise ``bank.next_exercise`` picks (for ``codes``,
     most wanted first: the one this person met longest ago, never met first), for all kinds in
-    one query, with only what the pick needs: today's page links to them."""
-    found = (
-        Exercise.objects.filter(
-            organisation=organisation,
-            kind__in=BANK_KINDS,
-            is_active=True,
-            competency_code__in=codes,
+    one statement, with only what the pick needs: today's page links to them. Plain SQL
+    (``vakwerk.lib.sql``): through the ORM, building this grouped query cost more than today's
+    page spent on any other read (a test holds it to ``bank.next_exercise``)."""
+    if not codes:
+        return {}
+    columns = _bank_columns()
+    kinds = ", ".join(["%s"] * len(BANK_KINDS))
+    wanted = ", ".join(["%s"] * len(codes))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _bank_sql().format(kinds=kinds, codes=wanted),
+            [employee.pk, organisation.pk, True, *BANK_KINDS, *codes],
         )
-        .annotate(last=Max("answers__answered_at", filter=Q(answers__employee=employee)))
-        .only("kind", "competency_code", "code")  # what the pick needs; the page links by id
-    )
+        rows = cursor.fetchall()
+    # The pick on the plain values; only the exercise picked for each kind becomes an instance.
+    names = [field.attname for field in columns.fields]
+    kind_at, code_at = names.index("kind"), names.index("code")
+    competency_at = names.index("competency_code")
+    answered_at = ExerciseAnswer._meta.get_field("answered_at")
     rank = {code: i for i, code in enumerate(codes)}
     never = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+    def wanted_first(row: tuple[Any, ...]) -> tuple[dt.datetime, int, str]:
+        met = sql.convert(answered_at, row[-1])
+        return (met or never, rank.get(row[competency_at], len(rank)), row[code_at])
+
     picked: dict[str, Exercise] = {}
-    for exercise in sorted(
-        found, key=lambda e: (e.last or never, rank.get(e.competency_code, len(rank)), e.code)
-    ):
-        picked.setdefault(exercise.kind, exercise)
+    for row in sorted(rows, key=wanted_first):
+        if row[kind_at] not in picked:
+            picked[row[kind_at]] = columns.load(row[:-1])
     return picked
+
+
+@cache
+def _bank_columns() -> sql.Columns[Exercise]:
+    kept = {"id", "kind", "competency_code", "code"}
+    return sql.columns(
+        Exercise,
+        exclude=tuple(f.name for f in Exercise._meta.concrete_fields if f.name not in kept),
+    )
+
+
+@cache
+def _bank_sql() -> str:
+    """``bank_items``' statement with ``{kinds}`` and ``{codes}`` left for the placeholders."""
+    column, e = sql.column, Exercise
+    selected = _bank_columns().select("e")
+    last = f"MAX(a.{column(ExerciseAnswer, 'answered_at')})"
+    answers = (
+        f"{sql.table(ExerciseAnswer)} a ON a.{column(ExerciseAnswer, 'exercise')} = "
+        f"e.{column(e, 'id')} AND a.{column(ExerciseAnswer, 'employee')} = %s"
+    )
+    where = (
+        f"e.{column(e, 'organisation')} = %s AND e.{column(e, 'is_active')} = %s"
+        f" AND e.{column(e, 'kind')} IN ({{kinds}})"
+        f" AND e.{column(e, 'competency_code')} IN ({{codes}})"
+    )
+    # Names from the models (quoted by the backend); the values go in as parameters.
+    return (
+        f"SELECT {selected}, {last} FROM {sql.table(e)} e LEFT JOIN {answers}"  # noqa: S608
+        f" WHERE {where} GROUP BY {selected}"
+    )
 
 
 def own_cards(organisation: Organisation, user: "User") -> QuerySet[Card]:
