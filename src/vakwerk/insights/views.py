@@ -175,8 +175,7 @@ def access_log(request: OrganisationRequest) -> HttpResponse:
 
 
 def _team(request: OrganisationRequest) -> tuple[selectors.TeamOverview, dict[str, Any]]:
-    me = _viewer_id_only(request)
-    members = list(people_selectors.direct_reports(request.organisation, me)) if me else []
+    members = list(people_selectors.reports_of_user(request.organisation, request.user))
     for member in members:  # the request's organisation: no join, no copy per person
         member.organisation = request.organisation
     overview = selectors.team_overview(
