@@ -3,6 +3,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
@@ -11,7 +12,17 @@ from vakwerk.accounts.models import User
 from vakwerk.organisations.models import Membership, Organisation
 from vakwerk.people.models import Department, Employee, Team
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        "postgresql" in settings.DATABASES["default"]["ENGINE"],
+        reason=(
+            "the demo's own tests run with SQLite, the database `make demo` uses (make test's "
+            "default, CI's SQLite run): seeding the demo twice takes a minute and a half on two "
+            "cores, and CI's PostgreSQL run seeds it already for the insight pages' browser test"
+        ),
+    ),
+]
 
 
 @pytest.fixture(scope="module")
