@@ -3,6 +3,7 @@ and in words, uncertainty, outdated results and missing ones."""
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 from django.template import Context, Template
 from django.utils import translation
@@ -25,7 +26,7 @@ def _result(code: str, level: float | None, spread: float = 0.2, *, old: bool = 
     current = None
     if old:
         now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-        fields = {f.name: 0.0 for f in dataclasses.fields(CurrentLevel)}
+        fields: dict[str, Any] = {f.name: 0.0 for f in dataclasses.fields(CurrentLevel)}
         fields.update(
             estimate_id=1, employee_id=1, competency_code=code, round_id=1, evidence_at=now,
             level=level, level_lower=level - spread, level_upper=level + spread,
