@@ -47,6 +47,7 @@ def test_a_scenario_on_a_phone(new_page, live_url, organisation, language):
     # Nothing on the page is wider than the phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.get_by_role("button", name=words["start"]).first.click()
+    page.wait_for_url("**/oefenen/scenario/**")
     check_axe(page, f"scenario, first moment ({language})")
     step = 0
     while page.locator("button.vakwerk-choice").count():
@@ -67,6 +68,7 @@ def test_a_scenario_on_a_phone(new_page, live_url, organisation, language):
     # Then a judgement exercise from today's page, with immediate feedback.
     page.goto(f"{live_url}/oefenen/")
     page.locator("a[href*='/oefenen/oordeel/']").click()
+    page.wait_for_url("**/oefenen/oordeel/**")
     check_axe(page, f"judgement exercise ({language})")
     page.locator("button.vakwerk-choice").nth(1).click()
     expect(page.locator("main")).to_contain_text("Feedback bij matig.")
