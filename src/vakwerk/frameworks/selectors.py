@@ -163,8 +163,8 @@ def current_competency_labels(organisation: Organisation) -> dict[str, str]:
     them (a test holds the two equal). For pages that name competencies by code (today's
     practice, a scenario's ending): one plain statement for the names of every published
     version, the newest picked here. Plain SQL (``vakwerk.lib.sql``) because it runs on the
-    practice pages people open most: through the ORM the same read cost 2.4 ms on today's
-    practice page, about half of that the building of the query (measured in-process)."""
+    practice pages people open most: on today's practice page it went from 4.0 ms through the
+    ORM to 1.2-1.4 ms (measured in-process, on a slow machine)."""
     with connection.cursor() as cursor:
         cursor.execute(_labels_statement(), [organisation.pk, VersionStatus.PUBLISHED.value])
         rows = cursor.fetchall()

@@ -22,8 +22,8 @@ def team_cells(row: TeamRow, competencies: Sequence[Competency]) -> SafeString:
     """One person's cells of the team table, one per competency: the level, its place against
     the band as a symbol (read out in words: the symbol is hidden from screen readers), a
     question mark when uncertain, and "Outdated". Written here rather than in the template:
-    the template's lookups for each of a team's cells were about a third of the page's time
-    (19 people x 7 competencies)."""
+    with this tag and ``one_decimal`` the team page's render went from 28 to 12 ms for 19
+    people x 7 competencies (in-process, on a slow machine)."""
     uncertain, outdated = _("uncertain"), _("Outdated")
     cells = []
     for competency in competencies:
