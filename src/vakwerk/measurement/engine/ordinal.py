@@ -11,13 +11,14 @@ effect, the person's level, leniency and halo), ``b_i`` the item's easiness, ``s
 within-pair noise of source ``s`` and ``kappa`` the cuts of the answer scale (one set per number
 of categories). The pair levels of a source are taken as ``N(mu_s, V_s)``; cuts, easiness, noise
 and these populations are fitted by EM with the pair levels on a fixed grid (marginal maximum
-likelihood). Each pair's ratings then give an exact posterior of ``alpha_k`` on the grid, and
-dividing the population prior back out of its moments (the moment-matched "site" of expectation
-propagation) gives a Gaussian summary ``z_k ~ N(alpha_k, 1 / q_k)`` of what the pair's ratings
-say. A pair at the ceiling gets a high ``z`` and a small precision ``q`` instead of a mean of 1
-that pretends to be exact. Finally one affine map per competency puts ``z`` back on the 0..1
-rating scale: the cut between categories ``j-1`` and ``j`` of a ``K``-point scale goes to
-``(j - 1/2) / (K - 1)`` as nearly as possible, so 0.75 still means "often" on a five-point scale.
+likelihood), accelerated with SQUAREM (``squarem.py``). Each pair's ratings then give an exact
+posterior of ``alpha_k`` on the grid, and dividing the population prior back out of its moments
+(the moment-matched "site" of expectation propagation) gives a Gaussian summary
+``z_k ~ N(alpha_k, 1 / q_k)`` of what the pair's ratings say. A pair at the ceiling gets a high
+``z`` and a small precision ``q`` instead of a mean of 1 that pretends to be exact. Finally one
+affine map per competency puts ``z`` back on the 0..1 rating scale: the cut between categories
+``j-1`` and ``j`` of a ``K``-point scale goes to ``(j - 1/2) / (K - 1)`` as nearly as possible,
+so 0.75 still means "often" on a five-point scale.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from scipy.optimize import minimize
 from scipy.special import log_ndtr
 
 from ._arrays import FloatArray, IntArray, group_count, group_sum
+from .squarem import squarem
 
 FIT_PAIRS = 20_000
 """At most this many pairs (every n-th, deterministic) fit the ordinal parameters; the few dozen
@@ -46,7 +48,11 @@ or lopsided data (a source whose raters give one category to all items, a catego
 nobody uses) away from zero noise and infinitely wide categories, and are negligible with a
 few hundred ratings per parameter."""
 MAX_ITERATIONS = 300
-TOLERANCE = 1e-6
+TOLERANCE = 1e-5
+"""The EM stops when no parameter moves by more than this. The M-step's BFGS solves only to
+about 1e-6, so a tighter criterion could wait for that noise to fall below it: with 1e-6 one fit
+of the demo's 421 pairs ran all 300 steps (5 s), where 7 steps agree with it to 3e-7 on the
+rating scale."""
 MIN_POPULATION_VAR = 0.01
 
 
@@ -100,14 +106,19 @@ def linearise(
     fit_data = replace(data, counts=data.counts[subset], pair_source=data.pair_source[subset])
     grid = _grid(params)
     memory: dict[str, FloatArray] = {}
-    for _ in range(MAX_ITERATIONS):
-        new = _em_step(fit_data, params, grid, memory, start_steps)
-        change = max(
-            float(np.max(np.abs(a - b))) for a, b in zip(new.vector(), params.vector(), strict=True)
-        )
-        params = new
-        if change < TOLERANCE:
-            break
+    shape = _Shape.of(params)
+
+    def em_step(x: FloatArray) -> tuple[FloatArray, bool]:
+        before = shape.unpack(x)
+        after = _em_step(fit_data, before, grid, memory, start_steps)
+        pairs = zip(after.vector(), before.vector(), strict=True)
+        change = max(float(np.max(np.abs(a - b))) for a, b in pairs)
+        return shape.pack(after), change < TOLERANCE
+
+    def valid(x: FloatArray) -> bool:
+        return bool(np.all(np.isfinite(x))) and _ordered(shape.unpack(x).cuts, data.cut_scale)
+
+    params = shape.unpack(squarem(em_step, shape.pack(params), valid, MAX_ITERATIONS).x)
     # The reference prior divided out below is the source's population of pair levels, widened
     # to at least one rating's noise variance: dividing a tight prior out of a posterior that
     # is barely tighter would turn rounding into huge summaries.
@@ -138,6 +149,48 @@ class _Params:
 
     def vector(self) -> tuple[FloatArray, ...]:
         return (self.cuts, self.easiness, self.noise_sd, self.pop_mean, np.sqrt(self.pop_var))
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """Packs the parameters into one vector for SQUAREM: noise SDs and population variances
+    on the log scale, so that an extrapolated jump keeps them positive."""
+
+    n_cuts: int
+    n_items: int
+    n_sources: int
+
+    @classmethod
+    def of(cls, params: _Params) -> _Shape:
+        return cls(len(params.cuts), len(params.easiness), len(params.noise_sd))
+
+    def pack(self, params: _Params) -> FloatArray:
+        return np.concatenate(
+            [
+                params.cuts,
+                params.easiness,
+                np.log(params.noise_sd),
+                params.pop_mean,
+                np.log(params.pop_var),
+            ]
+        )
+
+    def unpack(self, x: FloatArray) -> _Params:
+        ends = np.cumsum([self.n_cuts, self.n_items] + [self.n_sources] * 3)
+        cuts, easiness, log_sd, pop_mean, log_var = np.split(x, ends[:-1])
+        return _Params(
+            cuts=cuts,
+            easiness=easiness,
+            noise_sd=np.exp(log_sd),
+            pop_mean=pop_mean,
+            pop_var=np.maximum(np.exp(log_var), MIN_POPULATION_VAR),
+        )
+
+
+def _ordered(cuts: FloatArray, cut_scale: IntArray) -> bool:
+    """Whether the cuts increase within every scale."""
+    same_scale = cut_scale[1:] == cut_scale[:-1]
+    return bool(np.all(np.diff(cuts)[same_scale] > 0.0))
 
 
 def _prepare(

@@ -1,11 +1,13 @@
 """The model: recovery on simulated data, edge cases and determinism."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy import sparse
 from scipy.sparse.linalg import spsolve
 
-from vakwerk.measurement.engine import Evidence, Settings, fit_competency, grm
+from vakwerk.measurement.engine import Evidence, Settings, fit_competency, grm, ordinal
 from vakwerk.measurement.engine.evidence import SELF
 from vakwerk.measurement.engine.model import _marginal_variance
 from vakwerk.measurement.engine.posterior import _conjugate_gradients
@@ -17,7 +19,7 @@ from vakwerk.measurement.engine.simulate import (
     naive_mean,
     simulate,
 )
-from vakwerk.measurement.engine.squarem import squarem
+from vakwerk.measurement.engine.squarem import Outcome, squarem
 
 
 def _standardised(values):
@@ -327,6 +329,53 @@ def test_ordinal_summaries_read_a_ceiling_as_high_and_uncertain():
     assert np.min(pairs.mean[top]) > np.max(pairs.mean[self_pairs & ~top])
     # On the same 0..1 scale as before: the middle pairs hardly move.
     assert np.median(np.abs(pairs.mean[middle] - interval.mean[middle])) < 0.05
+
+
+def test_ordinal_fit_stops_once_its_m_step_cannot_get_closer(monkeypatch):
+    """One competency of the demo's first round (421 pairs, five-point scale): with the EM
+    stopped at 1e-6 the M-step's own rounding kept it going for all 300 steps. It stops in a
+    few steps now, where a plain EM run for 100 steps at 1e-6 agrees with it."""
+    data = np.load(Path(__file__).parent / "data" / "ordinal_demo_pairs.npz")
+    arguments = (
+        data["pair"],
+        data["item"],
+        data["score"],
+        data["categories"],
+        data["pair_source"],
+        int(data["n_items"]),
+        int(data["n_sources"]),
+        (data["start_mean"], data["start_items"], float(data["start_noise"])),
+    )
+    steps = []
+    em_step = ordinal._em_step
+
+    def counted(*args):
+        steps.append(1)
+        return em_step(*args)
+
+    monkeypatch.setattr(ordinal, "_em_step", counted)
+    fast = ordinal.linearise(*arguments)
+    assert fast is not None
+    assert len(steps) <= 30
+
+    monkeypatch.setattr(ordinal, "squarem", _plain_em)
+    monkeypatch.setattr(ordinal, "TOLERANCE", 1e-6)
+    monkeypatch.setattr(ordinal, "MAX_ITERATIONS", 100)
+    steps.clear()
+    reference = ordinal.linearise(*arguments)
+    assert reference is not None
+    assert len(steps) == 100  # the case: at 1e-6 it does not stop
+    np.testing.assert_allclose(fast.mean, reference.mean, atol=1e-5)
+    np.testing.assert_allclose(fast.error_var, reference.error_var, rtol=1e-4)
+
+
+def _plain_em(em_step, x, _valid, max_steps):
+    """``squarem``'s contract without the extrapolation: plain EM steps."""
+    steps, done = 0, False
+    while steps < max_steps and not done:
+        x, done = em_step(x)
+        steps += 1
+    return Outcome(x, steps, done)
 
 
 def test_ordinal_model_needs_three_used_categories():
