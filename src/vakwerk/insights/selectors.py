@@ -515,6 +515,7 @@ def team_overview(
         closed_at={round_.pk: round_.closed_at},
     )
     distributions: dict[str, Distribution] = {c.code: Distribution() for c in competencies}
+    hidden_measured: dict[str, int] = defaultdict(int)  # per competency, people not shown
     rows = []
     hidden = 0
     for member in members:
@@ -531,10 +532,12 @@ def team_overview(
                 band_of.get(c.code),
                 current=current.get(estimate.pk) if estimate else None,
             )
+        visible = member.pk in may_see
         for code, result in results.items():
             if result.level is not None:
                 distributions[code].add(result.status)
-        if member.pk in may_see:
+                hidden_measured[code] += not visible
+        if visible:
             rows.append(TeamRow(member, True, results))
         else:
             hidden += 1
@@ -545,8 +548,13 @@ def team_overview(
         competencies=competencies,
         rows=rows,
         hidden=hidden,
+        # A team figure minus the rows shown is the figure of the people not shown: it stays
+        # out unless those people, too, are none or at least the threshold.
         distributions={
-            code: d for code, d in distributions.items() if shown(d.people, organisation)
+            code: d
+            for code, d in distributions.items()
+            if shown(d.people, organisation)
+            and (hidden_measured[code] == 0 or shown(hidden_measured[code], organisation))
         },
         measured=measured,
         participation=participation(Subject.objects.filter(round=round_, employee_id__in=ids)),

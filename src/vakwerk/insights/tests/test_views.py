@@ -154,6 +154,33 @@ def test_a_manager_without_rights_under_the_policy_sees_no_individual_results(
     assert not AuditEvent.objects.filter(action__startswith="results.").exists()
 
 
+@pytest.mark.parametrize("consenting", [5, 4, 3])
+def test_team_figures_never_give_away_the_people_whose_rows_are_not_shown(
+    as_manager, organisation, team, consenting
+):
+    """The team figures minus the rows shown are the figures of the people not shown: with one
+    or two of them (threshold 3) that would be their results, so those figures stay out."""
+    _policy(organisation, manager_visibility="consent")
+    _, members = team
+    for member in members[:consenting]:
+        member.shares_results_with_manager = True
+        member.save()
+    hidden = len(members) - consenting
+    response = as_manager.get(reverse("insights:team"))
+    overview = response.context["overview"]
+    assert overview.hidden == hidden
+    assert len(response.context["rows"]) == consenting
+    if hidden < organisation.anonymity_threshold:
+        assert overview.distributions == {}
+        assert "distribution" not in response.context["charts"]
+        assert "Team figures are only shown over at least 3 people" in response.content.decode()
+    else:
+        # Three people not shown are a group of the threshold: the figures may show them.
+        assert set(overview.distributions) == {c.code for c in overview.competencies}
+        for d in overview.distributions.values():
+            assert d.people == len(members)
+
+
 def test_a_manager_sees_a_report_when_allowed_and_the_employee_sees_who_looked(
     as_manager, as_employee, organisation
 ):
