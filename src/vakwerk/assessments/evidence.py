@@ -24,6 +24,8 @@ from vakwerk.assessments.privacy import (
 )
 from vakwerk.assessments.sjt import sjt_evidence_rows
 from vakwerk.audit.services import Actor, audit_log
+from vakwerk.insights import services as insights_services
+from vakwerk.people.models import Employee
 
 COLUMNS = ("person", "competency", "source", "rater", "item", "score", "categories")
 
@@ -73,16 +75,26 @@ def evidence_csv(*, round_: Round, actor: Actor, leave_out: Collection[str] = ()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     count = 0
+    written: set[str] = set()
     for row in evidence_rows(round_):
         if row["person"] in leave_out:
             continue
         writer.writerow(row)
         count += 1
+        written.add(str(row["person"]))
     audit_log(
         organisation=round_.organisation,
         actor=actor,
         action="round.evidence_export",
         target=round_,
         details={"rows": count},
+    )
+    # Each person in the file sees the download under "who looked at my results".
+    people = Employee.objects.filter(subjects__round=round_).select_related("organisation")
+    insights_services.results_access_log_many(
+        actor=actor,
+        employees=[e for e in people if person_key(e.employee_number, e.pk) in written],
+        action=insights_services.EXPORT,
+        details={"round": round_.pk, "page": "evidence"},
     )
     return buffer.getvalue()

@@ -880,7 +880,9 @@ def _unit_people(found: dict[str, Distribution]) -> int:
 
 # --- the access log -----------------------------------------------------------------------
 
-ACCESS_ACTIONS = ("results.view", "results.export", "feedback.view")
+# A plan shows the measured levels it starts from, so opening someone's plan (page, API) or its
+# conversation guide is a look at their results too (development.views, api.routers.plans).
+ACCESS_ACTIONS = ("results.view", "results.export", "feedback.view", "plan.view", "plan.guide")
 
 
 def access_events(organisation: Organisation, employee: Employee) -> QuerySet[AuditEvent]:

@@ -14,9 +14,13 @@ from django.utils import translation
 
 from vakwerk.assessments.models import Comment, Invitation, InvitationStatus, Source, Subject
 from vakwerk.audit.models import AuditEvent
+from vakwerk.audit.services import Actor
+from vakwerk.development import selectors as development_selectors
+from vakwerk.development import services as development_services
 from vakwerk.insights import charts, selectors
 from vakwerk.measurement.models import Estimate
 from vakwerk.organisations.models import Role
+from vakwerk.people.models import Employee
 from vakwerk.tests.factories import EmployeeFactory, TeamFactory
 
 pytest_plugins = ["vakwerk.tests.measured"]
@@ -193,6 +197,34 @@ def test_a_manager_sees_a_report_when_allowed_and_the_employee_sees_who_looked(
     log = client.get(reverse("insights:access_log"))
     assert line in log.context["page"].object_list
     assert "looked at your results" in log.content.decode()
+
+
+def test_the_evidence_download_and_plan_views_reach_who_looked(
+    member_client, as_employee, organisation, closed_round
+):
+    """HR's evidence download holds each person's answers, and a plan shows the levels it
+    starts from: both are looks at someone's results, listed for that person."""
+    client, member = as_employee
+    hr, _ = member_client(organisation, Role.HR)
+    csv = hr.get(reverse("evidence:round", args=[closed_round.pk])).content.decode()
+    subjects = Employee.objects.filter(subjects__round=closed_round)
+    in_file = {e for e in subjects if f"\n{e.employee_number}," in csv}
+    assert member in in_file
+    exported = AuditEvent.objects.filter(action="results.export", details__page="evidence")
+    assert {int(line.object_id) for line in exported} == {m.pk for m in in_file}
+
+    basis, proposal = development_selectors.proposal_for(organisation, member)
+    plan = development_services.plan_create(
+        employee=member, round_=basis.round, proposal=proposal, actor=Actor(user=None)
+    )
+    assert hr.get(reverse("development:plan", args=[plan.pk])).status_code == 200
+    log = client.get(reverse("insights:access_log")).content.decode()
+    assert "downloaded your results" in log
+    assert "opened your development plan" in log
+    assert {e.action for e in selectors.access_events(organisation, member)} == {
+        "results.export",
+        "plan.view",
+    }
 
 
 def test_consent_opens_the_report_to_the_manager_and_is_audited(
