@@ -621,6 +621,16 @@ class _Reader:
         if not isinstance(value, str):
             self.fail(where, _("%(field)s must be text") % {"field": label or key})
             return ""
+        if "\x00" in value:
+            self.fail(
+                where,
+                _(
+                    "%(field)s contains a NUL character, an invisible control character that "
+                    "no text needs"
+                )
+                % {"field": label or key},
+            )
+            return ""
         return value
 
     def integer(

@@ -2,6 +2,7 @@
 
 # Longer inputs are not ids: int() of a huge number string is slow or refused by Python.
 MAX_ID_DIGITS = 18
+MAX_DATABASE_ID = 2**63 - 1  # a BigAutoField's largest value
 
 
 def parse_id(value: str) -> int | None:

@@ -171,10 +171,11 @@ def self_check(request: OrganisationRequest, pulse_id: int) -> HttpResponse:
         return redirect(TAKE, pulse_id=pulse.pk)
     if request.method == "POST":
         values: dict[int, int] = {}
+        answers = {str(value): value for value in pulse_services.FREQUENCIES}
         for indicator in indicators:
             raw = request.POST.get(f"statement-{indicator.pk}", "")
-            if raw.isdigit() and int(raw) in pulse_services.FREQUENCIES:
-                values[indicator.pk] = int(raw)
+            if raw in answers:  # not int(raw): "²" is a digit that int() refuses
+                values[indicator.pk] = answers[raw]
         pulse_services.pulse_self_answers_save(
             pulse=pulse, values=values, actor=Actor.from_request(request)
         )

@@ -41,6 +41,7 @@ Decisions, so the behaviour is predictable for HR:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import logging
@@ -239,18 +240,32 @@ def read_table(data: bytes) -> Table:
 
 
 def _decode(data: bytes) -> str:
+    text = None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
+        with contextlib.suppress(UnicodeDecodeError):
+            text = data.decode("utf-16")
     elif b"\x00" not in data[:65536]:
         for encoding in ("utf-8-sig", "cp1252"):
             try:
-                return data.decode(encoding)
+                text = data.decode(encoding)
+                break
             except UnicodeDecodeError:
                 continue
-    raise ImportFileError(NOT_A_SPREADSHEET)
+    if text is None:
+        raise ImportFileError(NOT_A_SPREADSHEET)
+    if "\x00" in text:
+        # A binary file that starts like text, or a spreadsheet saved with a stray control
+        # character: nothing can store it, so refuse the file instead of its rows one by one.
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise ImportFileError(
+            _(
+                "Line %(line)s of the file contains a NUL character, an invisible control "
+                "character that no text needs. Remove it, or save the spreadsheet again as "
+                ".xlsx or as CSV, and try again."
+            )
+            % {"line": line}
+        )
+    return text
 
 
 def _sniff_delimiter(text: str) -> str:

@@ -234,17 +234,20 @@ def _filter_tokens(text: str, scim_type: str) -> list[tuple[str, str]]:
 def _filter_value(kind: str, token: str, scim_type: str) -> Any:
     if kind == "string":
         try:
-            return json.loads(token)
+            value = json.loads(token)
         except ValueError as error:
             raise ScimError(
                 400, f"Cannot read the string {token} in the filter.", scim_type
             ) from error
+        if "\x00" in value:  # written as \u0000; no stored text holds it
+            raise ScimError(400, "A string in the filter contains a NUL character.", scim_type)
+        return value
     lowered = token.lower()
     if lowered in ("true", "false"):
         return lowered == "true"
     if lowered == "null":
         return None
-    if re.fullmatch(r"-?\d+(\.\d+)?", token):
+    if re.fullmatch(r"-?\d{1,30}(\.\d{1,30})?", token):  # int() refuses 4,300 digits and up
         return float(token) if "." in token else int(token)
     raise ScimError(
         400,
