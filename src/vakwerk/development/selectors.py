@@ -207,8 +207,18 @@ def learning_needs(
         need.shortfall += float(row["shortfall"] or 0.0)
         working = max(1, min(top, math.floor(float(row["floor"] or 0)) + 1))
         need.by_level[working] = need.by_level.get(working, 0) + int(row["people"])
+    allowed = set(needs)
+    if department is not None:
+        # The whole organisation's needs minus a department's are the rest's: a department
+        # shows only the competencies whose figure the organisation view's department split
+        # shows (a department hidden there, alone or along, shows nothing here either).
+        field = insights.GROUP_FIELDS[insights.GROUP_DEPARTMENT]
+        rows_per_department = insights.band_counts(organisation, [round_.pk], group_field=field)
+        per_department = insights.unit_distributions(rows_per_department, field, set(labels))
+        shown_codes = insights.department_figures_shown(organisation, per_department)
+        allowed = shown_codes.get(department.pk, set())
     shown = sorted(
-        (n for n in needs.values() if insights.shown(n.people, organisation)),
+        (n for n in needs.values() if insights.shown(n.people, organisation) and n.code in allowed),
         key=lambda n: (-n.shortfall, n.code),
     )
     served: dict[int, ActivityNeed] = {}

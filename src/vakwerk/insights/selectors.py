@@ -743,6 +743,120 @@ def suppress(units: list[Unit], organisation: Organisation, *, has_total: bool) 
         unit.suppressed = unit.people < threshold or not unit.distributions
 
 
+def unit_distributions(
+    rows: Iterable[dict[str, object]], field: str, codes: set[str]
+) -> dict[int | None, dict[str, Distribution]]:
+    """``band_counts`` rows grouped by ``field``, per unit and competency (None: no unit)."""
+    per_unit: dict[int | None, dict[str, Distribution]] = defaultdict(dict)
+    for row in rows:
+        key = row[field]
+        if row["competency_code"] in codes:
+            per_unit[key if isinstance(key, int) else None][str(row["competency_code"])] = (
+                _distribution(row)
+            )
+    return per_unit
+
+
+def _summed(parts: Iterable[dict[str, Distribution]]) -> dict[str, Distribution]:
+    totals: dict[str, Distribution] = defaultdict(Distribution)
+    for found in parts:
+        for code, d in found.items():
+            totals[code] = totals[code] + d
+    return dict(totals)
+
+
+def _by_department(
+    per_team: dict[int | None, dict[str, Distribution]], department_of: dict[int, int | None]
+) -> dict[int | None, dict[str, Distribution]]:
+    """Team figures added up per department (None: no team, or a team without one), as the
+    department split counts them."""
+    grouped: dict[int | None, list[dict[str, Distribution]]] = defaultdict(list)
+    for team_id, found in per_team.items():
+        grouped[department_of.get(team_id) if team_id is not None else None].append(found)
+    return {key: _summed(parts) for key, parts in grouped.items()}
+
+
+def department_figures_shown(
+    organisation: Organisation, per_department: dict[int | None, dict[str, Distribution]]
+) -> dict[int | None, set[str]]:
+    """Per department, the competencies whose figure the department split shows, after the
+    same suppression as on that page."""
+    totals = _summed(per_department.values())
+    total = Unit(None, "", totals, _unit_people(totals))
+    units = [
+        Unit(key, "", dict(found), _unit_people(found)) for key, found in per_department.items()
+    ]
+    suppress([total], organisation, has_total=False)
+    suppress(units, organisation, has_total=not total.suppressed)
+    return {u.key: set() if u.suppressed else set(u.distributions) for u in units}
+
+
+def _teams_within(
+    teams: list[Unit],
+    department_of: dict[int, int | None],
+    shown_codes: dict[int | None, set[str]],
+    organisation: Organisation,
+    department_id: int | None,
+) -> list[Unit]:
+    """The team units to show (one department's, or all), suppressed per department.
+
+    The department split is another page of the same figures: a department's figure minus its
+    teams shown is the figure of its teams not shown, so those must together cover none or at
+    least the threshold of people, exactly as against a total on one page. A competency whose
+    department figure that split hides shows none of the department's teams either (their sum
+    would be the hidden figure). Hidden team figures then add up, over the organisation, to
+    none or at least the threshold as well, so the organisation's total needs no more."""
+    groups: dict[int | None, list[Unit]] = defaultdict(list)
+    for team in teams:
+        groups[department_of.get(team.key) if team.key is not None else None].append(team)
+    shown: list[Unit] = []
+    for key, members in groups.items():
+        if department_id is not None and key != department_id:
+            continue
+        allowed = shown_codes.get(key, set())
+        for team in members:
+            team.distributions = {c: d for c, d in team.distributions.items() if c in allowed}
+        suppress(members, organisation, has_total=True)
+        shown.extend(members)
+    shown.sort(key=lambda u: (u.key is None, u.name.lower()))
+    return shown
+
+
+def _department_trend(
+    organisation: Organisation, rounds: Sequence[Round], department_id: int | None
+) -> dict[int, dict[str, Distribution]]:
+    """Per earlier round, the department's figures that round's department split shows. Kept
+    like ``round_totals``: a round's split only changes with a new estimate run."""
+    runs = dict(
+        EstimateRun.objects.filter(round__in=rounds, status=RunStatus.DONE)
+        .values("round_id")
+        .annotate(last=Max("id"))
+        .values_list("round_id", "last")
+    )
+    keys = {r.pk: f"insights:departments:{r.pk}:{runs.get(r.pk)}" for r in rounds}
+    cached = cache.get_many(list(keys.values()))
+    found: dict[int, dict[int | None, dict[str, Distribution]]] = {
+        pk: cached[key] for pk, key in keys.items() if key in cached
+    }
+    missing = [pk for pk in keys if pk not in found]
+    if missing:
+        field = GROUP_FIELDS[GROUP_DEPARTMENT]
+        fresh: dict[int, dict[int | None, dict[str, Distribution]]] = {pk: {} for pk in missing}
+        for row in band_counts(organisation, missing, group_field=field):
+            key = row[field]
+            fresh[int(str(row["round_id"]))].setdefault(key if isinstance(key, int) else None, {})[
+                str(row["competency_code"])
+            ] = _distribution(row)
+        cache.set_many({keys[pk]: value for pk, value in fresh.items()}, TOTALS_SECONDS)
+        found.update(fresh)
+    trend: dict[int, dict[str, Distribution]] = {}
+    for round_id, per_department in found.items():
+        allowed = department_figures_shown(organisation, per_department).get(department_id, set())
+        mine = per_department.get(department_id, {})
+        trend[round_id] = {c: d for c, d in mine.items() if c in allowed}
+    return trend
+
+
 def round_totals(
     organisation: Organisation, rounds: Sequence[Round], *, department_id: int | None
 ) -> dict[int, dict[str, Distribution]]:
@@ -798,22 +912,17 @@ def organisation_overview(
     dept_id = department.pk if department else None
 
     names = _unit_names(organisation, group_by)
-    per_unit: dict[int | None, dict[str, Distribution]] = defaultdict(dict)
-    for row in band_counts(
-        organisation, [round_.pk], group_field=GROUP_FIELDS[group_by], department_id=dept_id
-    ):
-        key = row[GROUP_FIELDS[group_by]]
-        if row["competency_code"] in codes:
-            per_unit[key if isinstance(key, int) else None][str(row["competency_code"])] = (
-                _distribution(row)
-            )
+    # Teams are always read for the whole organisation: what a team split or a department's
+    # drill-down shows must add nothing to the department split (see _teams_within).
+    per_unit = unit_distributions(
+        band_counts(organisation, [round_.pk], group_field=GROUP_FIELDS[group_by]),
+        GROUP_FIELDS[group_by],
+        codes,
+    )
     # Every grouping splits the people measured, so the units add up to the total.
-    totals: dict[str, Distribution] = defaultdict(Distribution)
-    for found in per_unit.values():
-        for code, d in found.items():
-            totals[code] = totals[code] + d
+    totals = _summed(per_unit.values())
     competencies = [c for c in competencies if c.code in totals]  # the ones measured
-    total = Unit(None, "", dict(totals), _unit_people(totals))
+    total = Unit(None, "", totals, _unit_people(totals))
     units = [
         Unit(key, names.get(key, "") if key is not None else "", found, _unit_people(found))
         for key, found in per_unit.items()
@@ -823,14 +932,35 @@ def organisation_overview(
     oldest_first = list(reversed(rounds))
     chosen = oldest_first.index(round_)
     trend_rounds = oldest_first[max(0, chosen - 5) : chosen + 1]
-    earlier = round_totals(organisation, trend_rounds[:-1], department_id=dept_id)
-    earlier[round_.pk] = dict(totals)
+    if group_by == GROUP_TEAM:
+        department_of: dict[int, int | None] = dict(
+            Team.objects.filter(organisation=organisation).values_list("pk", "department_id")
+        )
+        per_department = _by_department(per_unit, department_of)
+        shown_codes = department_figures_shown(organisation, per_department)
+        units = _teams_within(units, department_of, shown_codes, organisation, dept_id)
+        if department is not None:
+            totals = per_department.get(dept_id, {})
+            allowed = shown_codes.get(dept_id, set())
+            total = Unit(
+                None,
+                "",
+                {c: d for c, d in totals.items() if c in allowed},
+                _unit_people(totals),
+            )
+    if department is not None:
+        earlier = _department_trend(organisation, trend_rounds[:-1], dept_id)
+        earlier[round_.pk] = total.distributions
+    else:
+        earlier = round_totals(organisation, trend_rounds[:-1], department_id=None)
+        earlier[round_.pk] = dict(totals)
     trend = {
         c.code: [_shown_share(earlier[r.pk].get(c.code), organisation) for r in trend_rounds]
         for c in competencies
     }
     suppress([total], organisation, has_total=False)
-    suppress(units, organisation, has_total=not total.suppressed)
+    if group_by != GROUP_TEAM:
+        suppress(units, organisation, has_total=not total.suppressed)
     subjects = Subject.objects.filter(round=round_)
     if dept_id is not None:
         subjects = subjects.filter(employee__team__department_id=dept_id)

@@ -21,7 +21,7 @@ from vakwerk.development.models import (
 )
 from vakwerk.frameworks.models import RoleTarget
 from vakwerk.organisations.models import Role
-from vakwerk.tests.factories import EmployeeFactory
+from vakwerk.tests.factories import DepartmentFactory, EmployeeFactory, TeamFactory
 
 pytest_plugins = ["vakwerk.tests.measured"]
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -336,3 +336,24 @@ def test_the_employee_and_the_manager_set_the_day_of_the_talk(
     members[1].user = user
     members[1].save()
     assert other.post(url, {"talk_on": day.isoformat()}).status_code == 404
+
+
+def test_a_departments_learning_needs_never_give_away_a_small_one(
+    member_client, organisation, team, closed_round
+):
+    """With one person in a department of their own, the organisation's needs minus the other
+    department's were that person's shortfall, so their level. The other department is hidden
+    along on the organisation view's department split, and so it is here."""
+    manager, members = team
+    alone = DepartmentFactory.create(organisation=organisation, name="Klein")
+    manager.team = TeamFactory(organisation=organisation, department=alone)
+    manager.save()
+    rest = members[0].team.department
+    hr, _ = member_client(organisation, Role.HR)
+    url = reverse("development:needs")
+    whole = hr.get(url).context["needs"]
+    assert whole.competencies  # everyone is below target in this round
+    for department in (alone, rest):
+        assert hr.get(url, {"afdeling": department.pk}).context["needs"].competencies == []
+    overview = hr.get(reverse("insights:organisation")).context["overview"]
+    assert all(unit.suppressed for unit in overview.units)

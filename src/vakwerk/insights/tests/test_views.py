@@ -8,10 +8,13 @@ import pypdfium2 as pdfium
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from vakwerk.api.models import Scope
+from vakwerk.api.services import api_token_create
 from vakwerk.assessments.models import Comment, Invitation, InvitationStatus, Source, Subject
 from vakwerk.audit.models import AuditEvent
 from vakwerk.audit.services import Actor
@@ -21,7 +24,7 @@ from vakwerk.insights import charts, selectors
 from vakwerk.measurement.models import Estimate
 from vakwerk.organisations.models import Role
 from vakwerk.people.models import Employee
-from vakwerk.tests.factories import EmployeeFactory, TeamFactory
+from vakwerk.tests.factories import DepartmentFactory, EmployeeFactory, TeamFactory
 
 pytest_plugins = ["vakwerk.tests.measured"]
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -459,3 +462,78 @@ def test_hr_finds_a_report_from_the_employee_page_only_when_allowed(as_hr, organ
     _policy(organisation, hr_visibility="no")
     assert report not in as_hr.get(page).content.decode()
     assert as_hr.get(report).status_code == 404
+
+
+# Seven measured people (the manager and the team) spread over departments and teams: each
+# layout once let two pages of the organisation view differ by one person.
+LAYOUTS = {
+    # A department of one, hidden on the department split; the whole organisation minus the
+    # other department's drill-down was that one person.
+    "department of one": [("Groot", "A")] * 6 + [("Klein", "B")],
+    # Department D = teams Bbb (3) and Ccc (1): the team split hid Ccc (and Aaa along) but
+    # showed Bbb, so D on the department split minus Bbb was Ccc's one person.
+    "team of one": [("E", "Aaa")] * 3 + [("D", "Bbb")] * 3 + [("D", "Ccc")],
+}
+
+
+def _people_or_none(unit, code):
+    found = None if unit.suppressed else unit.distributions.get(code)
+    return None if found is None else found.people
+
+
+def _small(people):
+    return 0 < people < 3
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_no_two_pages_of_the_organisation_view_differ_by_a_small_group(
+    as_hr, organisation, team, closed_round, layout
+):
+    manager, members = team
+    departments, teams = {}, {}
+    for person, (department, name) in zip([*members, manager], LAYOUTS[layout], strict=True):
+        if department not in departments:
+            departments[department] = DepartmentFactory(organisation=organisation, name=department)
+        if name not in teams:
+            teams[name] = TeamFactory(
+                organisation=organisation, department=departments[department], name=name
+            )
+        person.team = teams[name]
+        person.save()
+    url = reverse("insights:organisation")
+    by_department = as_hr.get(url).context["overview"]
+    by_team = as_hr.get(url, {"groep": "team"}).context["overview"]
+    drills = {
+        d.pk: as_hr.get(url, {"afdeling": d.pk}).context["overview"] for d in departments.values()
+    }
+    _, token = api_token_create(
+        organisation=organisation, actor=Actor(user=None), name="test", scopes=list(Scope.values)
+    )
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    summary = f"/api/v1/rounds/{closed_round.pk}/competency-summary"
+    department_of = {t.pk: t.department_id for t in teams.values()}
+    codes = [c.code for c in by_department.competencies]
+    assert codes
+    for code in codes:
+        org = by_department.total.distributions[code].people
+        shown_teams = [_people_or_none(u, code) for u in by_team.units]
+        assert not _small(org - sum(p for p in shown_teams if p is not None))
+        for unit in by_department.units:
+            figure = _people_or_none(unit, code)
+            drill = drills[unit.key]
+            # A drill-down's total is the department's figure on the split, or nothing.
+            assert _people_or_none(drill.total, code) == figure
+            api_total = api.get(summary, {"department": unit.key}).json()["total"]
+            in_api = [
+                d["people"] for d in api_total["distributions"] if d["competencyCode"] == code
+            ]
+            assert in_api == ([figure] if figure is not None else [])
+            if figure is None:
+                assert all(_people_or_none(u, code) is None for u in drill.units)
+                continue
+            for units in (
+                drill.units,
+                [u for u in by_team.units if department_of.get(u.key) == unit.key],
+            ):
+                shown = [p for p in (_people_or_none(u, code) for u in units) if p is not None]
+                assert not _small(figure - sum(shown))
