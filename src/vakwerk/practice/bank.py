@@ -80,13 +80,40 @@ def is_right(exercise: Exercise, option: dict[str, Any]) -> bool:
     return bool(option.get("correct") if exercise.kind == ExerciseKind.CARD else option.get("best"))
 
 
+def last_answer_id(exercise: Exercise, employee: Employee) -> int:
+    """The id of the person's latest answer to this exercise, 0 when there is none."""
+    found = (
+        ExerciseAnswer.objects.filter(exercise=exercise, employee=employee)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return found or 0
+
+
 @transaction.atomic
 def answer_save(
-    *, exercise: Exercise, employee: Employee, choice: int, actor: Actor
+    *,
+    exercise: Exercise,
+    employee: Employee,
+    choice: int,
+    actor: Actor,
+    after: int | None = None,
 ) -> ExerciseAnswer:
+    """Save an answer. ``after`` is the latest answer the page was shown after (0: none):
+    when a newer one exists, this post repeats one already saved (a double click, a resend
+    after a lost connection) and that answer is returned instead of a second one."""
     found = options(exercise)
     if exercise.kind == ExerciseKind.REFLECTION or not 0 <= choice < len(found):
         raise ValidationError(_("Choose one of the answers shown."))
+    if after is not None:
+        # One answer at a time per person: a second post waits for the first to commit.
+        list(Employee.objects.select_for_update().filter(pk=employee.pk).values_list("pk"))
+        latest = last_answer_id(exercise, employee)
+        if latest != after:
+            repeated = ExerciseAnswer.objects.filter(pk=latest).first()
+            if repeated is not None:
+                return repeated
     answer = ExerciseAnswer.objects.create(
         organisation=exercise.organisation,
         employee=employee,

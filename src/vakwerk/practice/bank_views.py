@@ -33,9 +33,17 @@ def _answer_page(request: OrganisationRequest, exercise: Exercise, url_name: str
     if request.method == "POST":
         raw = request.POST.get("choice", "")
         choice = int(raw) if raw.isascii() and raw.isdecimal() and len(raw) <= 2 else -1
+        # The answer the page was shown after (0: none); a second post of the same page (a
+        # double click, a resend) finds a newer answer and saves nothing.
+        raw_after = request.POST.get("na", "")
+        after = 0 if raw_after == "0" else parse_id(raw_after)
         try:
             saved = bank.answer_save(
-                exercise=exercise, employee=me, choice=choice, actor=Actor.from_request(request)
+                exercise=exercise,
+                employee=me,
+                choice=choice,
+                actor=Actor.from_request(request),
+                after=after,
             )
         except ValidationError as error:
             for message in error.messages:
@@ -66,6 +74,7 @@ def _answer_page(request: OrganisationRequest, exercise: Exercise, url_name: str
         "options": options,
         "answer": answer,
         "action": reverse(url_name, args=[exercise.pk]),
+        "last_answer_id": bank.last_answer_id(exercise, me),
     }
     return render(request, "practice/judgement.html", context)
 

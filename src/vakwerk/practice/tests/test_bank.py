@@ -124,6 +124,29 @@ def test_a_judgement_gives_immediate_feedback_and_is_recorded_once(person, organ
     assert following != exercise
 
 
+def test_the_same_answer_posted_twice_is_saved_once_and_a_new_page_answers_again(
+    person, organisation
+):
+    """A double click or a resend after a lost connection posts the page's form twice: the
+    second post finds the answer the first one saved. Opening the exercise again (it comes
+    back with spaced practice) answers anew."""
+    client, _ = person
+    exercise = Exercise.objects.get(code="emp-oordeel-1")
+    url = reverse("bank:judgement", args=[exercise.pk])
+    page = client.get(url)
+    assert page.context["last_answer_id"] == 0
+    first = client.post(url, {"choice": "1", "na": "0"})
+    second = client.post(url, {"choice": "0", "na": "0"})
+    answer = ExerciseAnswer.objects.get()
+    assert first.url == second.url == f"{url}?antwoord={answer.pk}"
+    assert answer.choice == 1
+    assert AuditEvent.objects.filter(action="practice.answer").count() == 1
+    again = client.get(url).context["last_answer_id"]
+    assert again == answer.pk
+    client.post(url, {"choice": "0", "na": str(again)})
+    assert list(ExerciseAnswer.objects.order_by("pk").values_list("choice", flat=True)) == [1, 0]
+
+
 def test_a_bad_choice_is_refused(person, organisation):
     client, _ = person
     exercise = Exercise.objects.get(code="emp-oordeel-1")
