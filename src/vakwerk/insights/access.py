@@ -42,6 +42,7 @@ def can_see_results(membership: Membership, viewer: Employee | None, subject: Em
         membership.is_manager
         and viewer is not None
         and subject.manager_id == viewer.pk
+        and not subject.has_left  # a former report is no longer on the team page either
         and manager_sees(subject)
     ):
         return True

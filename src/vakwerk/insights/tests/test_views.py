@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from vakwerk.api.models import Scope
 from vakwerk.api.services import api_token_create
@@ -245,6 +245,17 @@ def test_consent_opens_the_report_to_the_manager_and_is_audited(
     assert as_manager.get(url).status_code == 200
     client.post(reverse("insights:consent"), {})
     assert as_manager.get(url).status_code == 404
+
+
+def test_a_manager_no_longer_sees_a_report_who_has_left(as_manager, as_employee, organisation):
+    _policy(organisation, manager_visibility="yes")
+    _, member = as_employee
+    url = reverse("insights:person", args=[member.pk])
+    assert as_manager.get(url).status_code == 200
+    member.end_date = timezone.localdate()
+    member.save()
+    assert as_manager.get(url).status_code == 404
+    assert member not in as_manager.get(reverse("insights:team")).context["members"]
 
 
 def test_a_manager_of_another_team_gets_404(member_client, organisation, as_employee):
