@@ -274,7 +274,9 @@ def test_handing_in_with_a_situation_missing_is_refused(person, pulse):
     assert pulse.completed_at is None
 
 
-def test_the_self_check_is_stored_and_shown_back(organisation, person):
+@pytest.fixture
+def self_check(organisation, person):
+    """A pulse check of ``person`` with the organisation's self-check on: (client, pulse)."""
     organisation.pulse_self_check = True
     organisation.save()
     client, employee = person
@@ -282,6 +284,11 @@ def test_the_self_check_is_stored_and_shown_back(organisation, person):
         organisation=organisation, employee=employee, now=timezone.now(), actor=ACTOR
     )
     assert pulse is not None
+    return client, pulse
+
+
+def test_the_self_check_is_stored_and_shown_back(self_check):
+    client, pulse = self_check
     items = pulse_services.pulse_items(pulse)
     for number, item in enumerate(items, start=1):
         response = _post(client, pulse, number, key_ratings(item))
@@ -597,3 +604,16 @@ def test_answers_that_cannot_be_scored_leave_the_levels_unchanged(organisation, 
     assert not any(c.from_pulse for c in selectors.current_levels(organisation, estimates).values())
     page = client.get(reverse("pulses:result", args=[pulse.pk])).content.decode()
     assert "Unchanged:" in page
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 5000, "3"])
+def test_the_self_check_takes_only_the_answers_it_offers(self_check, value):
+    """ "²" is a digit to ``str.isdigit`` that ``int`` refuses, and 5,000 nines are more digits
+    than ``int`` reads: both were a server error."""
+    client, pulse = self_check
+    first = pulse.indicator_ids[0]
+    url = reverse("pulses:self_check", args=[pulse.pk])
+    response = client.post(url, {f"statement-{first}": value, "go": "finish"})
+    assert response.status_code == 302
+    saved = list(PulseSelfAnswer.objects.filter(pulse=pulse).values_list("value", flat=True))
+    assert saved == ([3] if value == "3" else [])
