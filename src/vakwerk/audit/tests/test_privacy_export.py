@@ -74,10 +74,15 @@ def test_the_export_names_no_peer_and_holds_nothing_of_others(
     JournalEntry.objects.create(
         organisation=other_organisation, employee=stranger, text="Dagboek van organisatie B"
     )
-    text = _text(personal_data(organisation, me))
     peers = Invitation.objects.filter(subject__employee=me, source=Source.PEER)
     assert peers.count() == 3
-    for invitation in peers:
+    # Names no one else has: generated names repeat (a peer once shared the person's own).
+    for number, invitation in enumerate(peers):
+        assert invitation.rater is not None
+        invitation.rater.last_name = f"Collegaberoordelaar{number}"
+        invitation.rater.save()
+    text = _text(personal_data(organisation, me))
+    for invitation in peers.select_related("rater"):
         assert invitation.rater is not None
         assert invitation.rater.last_name not in text
         assert invitation.rater.email not in text
