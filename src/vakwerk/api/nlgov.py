@@ -72,6 +72,7 @@ from pydantic.alias_generators import to_camel
 
 from vakwerk.api.models import ApiToken, Scope
 from vakwerk.api.services import api_token_authenticate
+from vakwerk.lib.ids import MAX_DATABASE_ID
 
 logger = logging.getLogger("vakwerk.api")
 
@@ -87,7 +88,7 @@ MAX_PAGE_SIZE = 100
 MAX_PAGE = 1_000_000
 # Ids in filters are refused (400) beyond the database's 64-bit integers: a larger one used to
 # reach the database, where a foreign key lookup overflowed (a 500).
-MAX_ID = 2**63 - 1
+MAX_ID = MAX_DATABASE_ID
 
 # The ``type`` of each problem: the section of the HTTP specification that defines the status.
 PROBLEM_TYPES = {

@@ -631,11 +631,7 @@ def band_relation() -> FilteredRelation:
 
 
 def band_counts(
-    organisation: Organisation,
-    round_ids: Sequence[int],
-    *,
-    group_field: str | None = None,
-    department_id: int | None = None,
+    organisation: Organisation, round_ids: Sequence[int], *, group_field: str | None = None
 ) -> QuerySet[Estimate, dict[str, object]]:
     """The one aggregate under the organisation view: per round, unit and competency, how
     many measured people are below, within and at or above their role's band.
@@ -645,8 +641,6 @@ def band_counts(
     found = Estimate.objects.filter(
         organisation=organisation, round_id__in=round_ids, level__isnull=False
     ).annotate(band=band_relation())
-    if department_id is not None:
-        found = found.filter(employee__team__department_id=department_id)
     keys = ["round_id", "competency_code"] + ([group_field] if group_field else [])
     # Counting employee (not id) lets PostgreSQL answer from the covering index
     # ``estimate_band_counts`` without reading the wide estimate rows.
@@ -822,11 +816,13 @@ def _teams_within(
     return shown
 
 
-def _department_trend(
-    organisation: Organisation, rounds: Sequence[Round], department_id: int | None
-) -> dict[int, dict[str, Distribution]]:
-    """Per earlier round, the department's figures that round's department split shows. Kept
-    like ``round_totals``: a round's split only changes with a new estimate run."""
+def _department_splits(
+    organisation: Organisation, rounds: Sequence[Round]
+) -> dict[int, dict[int | None, dict[str, Distribution]]]:
+    """Per round, the department split: per department (None: none) and competency, the
+    distribution over the people measured; the trend's points add it up or take a department
+    from it. A round's figures only change with a new estimate run, so they are kept under a
+    key with the run's id (a day at most, for people who moved)."""
     runs = dict(
         EstimateRun.objects.filter(round__in=rounds, status=RunStatus.DONE)
         .values("round_id")
@@ -849,41 +845,23 @@ def _department_trend(
             ] = _distribution(row)
         cache.set_many({keys[pk]: value for pk, value in fresh.items()}, TOTALS_SECONDS)
         found.update(fresh)
-    trend: dict[int, dict[str, Distribution]] = {}
-    for round_id, per_department in found.items():
-        allowed = department_figures_shown(organisation, per_department).get(department_id, set())
-        mine = per_department.get(department_id, {})
-        trend[round_id] = {c: d for c, d in mine.items() if c in allowed}
-    return trend
-
-
-def round_totals(
-    organisation: Organisation, rounds: Sequence[Round], *, department_id: int | None
-) -> dict[int, dict[str, Distribution]]:
-    """Per earlier round and competency, the distribution over everyone measured (or one
-    department): the trend points. A round's figures only change with a new estimate run, so
-    they are kept under a key with the run's id (a day at most, for people who moved)."""
-    runs = dict(
-        EstimateRun.objects.filter(round__in=rounds, status=RunStatus.DONE)
-        .values("round_id")
-        .annotate(last=Max("id"))
-        .values_list("round_id", "last")
-    )
-    keys = {
-        r.pk: f"insights:totals:{r.pk}:{runs.get(r.pk)}:{department_id or 'all'}" for r in rounds
-    }
-    cached = cache.get_many(list(keys.values()))
-    found: dict[int, dict[str, Distribution]] = {
-        pk: cached[key] for pk, key in keys.items() if key in cached
-    }
-    missing = [pk for pk in keys if pk not in found]
-    if missing:
-        fresh: dict[int, dict[str, Distribution]] = {pk: {} for pk in missing}
-        for row in band_counts(organisation, missing, department_id=department_id):
-            fresh[int(str(row["round_id"]))][str(row["competency_code"])] = _distribution(row)
-        cache.set_many({keys[pk]: value for pk, value in fresh.items()}, TOTALS_SECONDS)
-        found.update(fresh)
     return found
+
+
+def _trend_points(
+    organisation: Organisation, rounds: Sequence[Round], department_id: int | None
+) -> dict[int, dict[str, Distribution]]:
+    """Per earlier round, the figures of the whole organisation, or of one department as that
+    round's department split shows them (suppressed as on that page)."""
+    points: dict[int, dict[str, Distribution]] = {}
+    for round_id, split in _department_splits(organisation, rounds).items():
+        if department_id is None:
+            points[round_id] = _summed(split.values())
+            continue
+        allowed = department_figures_shown(organisation, split).get(department_id, set())
+        mine = split.get(department_id, {})
+        points[round_id] = {c: d for c, d in mine.items() if c in allowed}
+    return points
 
 
 def organisation_overview(
@@ -948,12 +926,8 @@ def organisation_overview(
                 {c: d for c, d in totals.items() if c in allowed},
                 _unit_people(totals),
             )
-    if department is not None:
-        earlier = _department_trend(organisation, trend_rounds[:-1], dept_id)
-        earlier[round_.pk] = total.distributions
-    else:
-        earlier = round_totals(organisation, trend_rounds[:-1], department_id=None)
-        earlier[round_.pk] = dict(totals)
+    earlier = _trend_points(organisation, trend_rounds[:-1], dept_id)
+    earlier[round_.pk] = total.distributions
     trend = {
         c.code: [_shown_share(earlier[r.pk].get(c.code), organisation) for r in trend_rounds]
         for c in competencies

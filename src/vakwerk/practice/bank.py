@@ -108,7 +108,7 @@ def answer_save(
         raise ValidationError(_("Choose one of the answers shown."))
     if after is not None:
         # One answer at a time per person: a second post waits for the first to commit.
-        list(Employee.objects.select_for_update().filter(pk=employee.pk).values_list("pk"))
+        Employee.objects.select_for_update().filter(pk=employee.pk).first()
         latest = last_answer_id(exercise, employee)
         if latest != after:
             repeated = ExerciseAnswer.objects.filter(pk=latest).first()
