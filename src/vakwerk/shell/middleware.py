@@ -92,15 +92,18 @@ def _message(found: tuple[str, str]) -> str:
 
 def _page(found: tuple[str, str]) -> HttpResponse:
     """A plain page in both languages (the request's language is not known yet)."""
-    parts = []
-    for language, back in (("nl", "Naar de startpagina"), ("en", "To the home page")):
+    titles, parts = [], []
+    for language in ("nl", "en"):
         with translation.override(language):
-            message = escape(_message(found))
+            titles.append(escape(_("Bad request")))
+            message, back = escape(_message(found)), escape(_("To the home page"))
         parts.append(f'<p lang="{language}">{message} <a href="/">{back}</a></p>')
+    title = " / ".join(titles)
     body = (
         '<!doctype html><html lang="nl"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<title>Ongeldig verzoek / Bad request</title></head><body><main>"
-        "<h1>Ongeldig verzoek / Bad request</h1>" + "".join(parts) + "</main></body></html>"
+        f"<title>{title}</title></head><body><main><h1>{title}</h1>"
+        + "".join(parts)
+        + "</main></body></html>"
     )
     return HttpResponse(body, status=400, content_type="text/html; charset=utf-8")

@@ -56,6 +56,7 @@ def test_a_nul_in_the_address_is_refused_with_a_page_in_dutch_and_english(
     page = response.content.decode()
     assert MESSAGE_NL in page
     assert MESSAGE_EN in page
+    assert "<h1>Ongeldig verzoek / Bad request</h1>" in page
     assert where in page
 
 
